@@ -1,4 +1,27 @@
-// STUB (interface only): owned by the native helper, replaced by the real implementation.
+// runXattrBatch: the only code that runs a helper program. It generates the batch program
+// (batch.ts) for the target architecture, runs it once (exec.ts) and turns its reports into
+// outcomes.
+
+import { constants as osConstants } from 'node:os';
+import { backends, hostArch } from './arch';
+import { assemble } from './assemble';
+import {
+  CHECK_RECORD_SIZE,
+  ENODATA,
+  EXIT_CHECK_FAILED,
+  EXIT_OK,
+  EXIT_ROLLBACK_FAILED,
+  EXIT_ROLLED_BACK,
+  WRITE_RECORD_SIZE,
+  buildBatchProgram,
+  readCheckRecords,
+  readWriteRecords,
+} from './batch';
+import { NativeError } from './errors';
+import { runHelper, type HelperRun } from './exec';
+import { S_IFMT, S_IFREG, type ArchName } from './program';
+
+export { NativeError } from './errors';
 
 /** One operation on one file's security.capability attribute. */
 export type XattrOp =
@@ -34,12 +57,27 @@ export interface XattrBatchOptions {
   emulator?: string[];
 }
 
-/** Thrown when the helper program cannot be written or run, or died (signal) before reporting. */
-export class NativeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NativeError';
-  }
+/** The errno a non-regular file is reported with: what the kernel answers to a capability on one (cap_convert_nscap). */
+export const EINVAL = 22;
+
+const errnoNames = new Map<number, string>();
+for (const [name, value] of Object.entries(osConstants.errno)) if (!errnoNames.has(value)) errnoNames.set(value, name);
+errnoNames.set(95, 'EOPNOTSUPP'); // the kernel's name; ENOTSUP is libc's alias
+
+/** 'ENOENT' for 2; `E${n}` for a number Node does not name. */
+export function errnoName(errno: number): string {
+  return errnoNames.get(errno) ?? `E${errno}`;
+}
+
+function failure(stage: XattrStage, negativeErrno: number): NonNullable<XattrOutcome['error']> {
+  const errno = -negativeErrno;
+  return { stage, errno, code: errnoName(errno) };
+}
+
+function describeEnd(run: HelperRun): string {
+  const how = run.signal ? `was killed by ${run.signal}` : `exited with status ${run.status}`;
+  const stderr = run.stderr.toString().trim();
+  return `the helper program ${how}${stderr ? ` (${stderr.split('\n')[0]})` : ''}`;
 }
 
 /**
@@ -48,5 +86,100 @@ export class NativeError extends Error {
  * write; if any of that fails nothing is written; if a write fails, earlier writes are undone.
  */
 export function runXattrBatch(ops: readonly XattrOp[], options?: XattrBatchOptions): XattrBatchResult {
-  throw new Error('stub');
+  if (ops.length === 0) return { ok: true, outcomes: [], rolledBack: false };
+  const arch: ArchName | undefined = options?.arch ?? hostArch();
+  if (!arch) throw new NativeError(`no code generator for this machine (${process.arch}); supported: ${Object.keys(backends).join(', ')}`);
+  const backend = backends[arch];
+  const { elf } = assemble(buildBatchProgram(ops, { report: true }), backend);
+  const run = runHelper(elf, options?.emulator);
+  const little = backend.endian === 'little';
+
+  const checkSize = CHECK_RECORD_SIZE * ops.length;
+  if (run.stdout.length < checkSize) {
+    throw new NativeError(`${describeEnd(run)} before reporting its checks; nothing was written`);
+  }
+  const outcomes: XattrOutcome[] = ops.map((op) => ({ op }));
+  const checks = readCheckRecords(run.stdout.subarray(0, checkSize), ops.length, little);
+  const checkFailed = checks.some((check, i) => {
+    const outcome = outcomes[i]!;
+    if (check.open < 0) outcome.error = failure('open', check.open);
+    else if (check.fstat < 0) outcome.error = failure('fstat', check.fstat);
+    else {
+      outcome.mode = check.mode;
+      if ((check.mode & S_IFMT) !== S_IFREG) outcome.error = failure('type', -EINVAL);
+      else if (check.get === -ENODATA) {
+        outcome.previous = null;
+        if (outcome.op.kind === 'remove') outcome.error = failure('remove', check.get);
+      } else if (check.get < 0) outcome.error = failure('get', check.get);
+      else outcome.previous = check.value.slice(0, check.get);
+    }
+    return outcome.error !== undefined;
+  });
+  if (checkFailed) {
+    if (run.status !== EXIT_CHECK_FAILED) throw new NativeError(`${describeEnd(run)} after a failed check; nothing was written`);
+    return { ok: false, outcomes, rolledBack: false };
+  }
+
+  const writeSize = WRITE_RECORD_SIZE * ops.length;
+  if (run.stdout.length < checkSize + writeSize) return restoreAfterLostHelper(ops, outcomes, run, options);
+  const writes = readWriteRecords(run.stdout.subarray(checkSize, checkSize + writeSize), ops.length, little);
+  const writers = ops.flatMap((op, i) => (op.kind === 'get' ? [] : [i]));
+  const failed = writers.findIndex((i) => writes[i]!.result < 0);
+  if (failed < 0) {
+    if (run.status !== EXIT_OK) throw new NativeError(`${describeEnd(run)} after reporting every write as done`);
+    return { ok: true, outcomes, rolledBack: false };
+  }
+  const failedOp = writers[failed]!;
+  outcomes[failedOp]!.error = failure(ops[failedOp]!.kind as 'set' | 'remove', writes[failedOp]!.result);
+  const notRestored = writers.slice(0, failed).filter((i) => writes[i]!.undo < 0);
+  if (notRestored.length > 0 || run.status !== (notRestored.length > 0 ? EXIT_ROLLBACK_FAILED : EXIT_ROLLED_BACK)) {
+    const which = notRestored.map((i) => `${ops[i]!.path} (${errnoName(-writes[i]!.undo)})`).join(', ');
+    throw new NativeError(
+      `writing ${ops[failedOp]!.path} failed (${outcomes[failedOp]!.error!.code}) and undoing the earlier writes failed too: ${which || describeEnd(run)}`,
+    );
+  }
+  return { ok: false, outcomes, rolledBack: failed > 0 };
+}
+
+/**
+ * The helper reported its checks, then ended without reporting its writes (killed by a signal):
+ * any prefix of the writes may have happened. Read the attributes again and put back every one
+ * that differs from what the checks saw, then throw.
+ */
+function restoreAfterLostHelper(ops: readonly XattrOp[], outcomes: XattrOutcome[], run: HelperRun, options?: XattrBatchOptions): never {
+  const lost = `${describeEnd(run)} after checking every file and before reporting its writes`;
+  const previousByPath = new Map<string, Uint8Array | null>();
+  ops.forEach((op, i) => {
+    if (op.kind !== 'get' && !previousByPath.has(op.path)) previousByPath.set(op.path, outcomes[i]!.previous ?? null);
+  });
+  const paths = [...previousByPath.keys()];
+  let restore: XattrOp[];
+  try {
+    const current = runXattrBatch(paths.map((path) => ({ kind: 'get', path })), options);
+    if (!current.ok) {
+      const bad = current.outcomes.find((o) => o.error)!;
+      throw new NativeError(`${bad.op.path}: ${bad.error!.code}`);
+    }
+    restore = paths.flatMap((path, j): XattrOp[] => {
+      const before = previousByPath.get(path)!;
+      const now = current.outcomes[j]!.previous ?? null;
+      if (sameValue(before, now)) return [];
+      return before === null ? [{ kind: 'remove', path }] : [{ kind: 'set', path, value: before }];
+    });
+    if (restore.length > 0) {
+      const restored = runXattrBatch(restore, options);
+      if (!restored.ok) {
+        const bad = restored.outcomes.find((o) => o.error)!;
+        throw new NativeError(`${bad.op.path}: ${bad.error!.stage} ${bad.error!.code}`);
+      }
+    }
+  } catch (error) {
+    throw new NativeError(`${lost}; restoring the previous values failed (${(error as Error).message}): check ${paths.join(', ')}`);
+  }
+  throw new NativeError(`${lost}; ${restore.length} file(s) had changed and were restored to their previous values`);
+}
+
+function sameValue(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Buffer.from(a).equals(Buffer.from(b));
 }

@@ -1,0 +1,88 @@
+// A code buffer for backends: bytes are appended, labels are defined as they are reached, and
+// every reference to a label or a data/bss symbol is recorded as a fixup that link() patches
+// once the ELF layout gives each one its address. Sizes therefore never depend on addresses.
+
+import type { GeneratedCode } from '../program';
+
+/** Patches the bytes of one reference: `at` is the offset of the instruction inside the code, `here` its address. */
+export type Patch = (view: DataView, at: number, target: number, here: number) => void;
+
+interface Fixup {
+  at: number;
+  target: { label: string } | { symbol: string; offset: number };
+  patch: Patch;
+}
+
+export interface CodeBuffer {
+  bytes: Uint8Array;
+  length: number;
+  labels: Map<string, number>;
+  fixups: Fixup[];
+}
+
+export function createCodeBuffer(): CodeBuffer {
+  return { bytes: new Uint8Array(4096), length: 0, labels: new Map(), fixups: [] };
+}
+
+function reserve(code: CodeBuffer, count: number): void {
+  if (code.length + count <= code.bytes.length) return;
+  const grown = new Uint8Array(Math.max(code.bytes.length * 2, code.length + count));
+  grown.set(code.bytes.subarray(0, code.length));
+  code.bytes = grown;
+}
+
+export function emitBytes(code: CodeBuffer, bytes: readonly number[]): void {
+  reserve(code, bytes.length);
+  for (const b of bytes) code.bytes[code.length++] = b & 0xff;
+}
+
+export function emitU32(code: CodeBuffer, value: number, little: boolean): void {
+  reserve(code, 4);
+  new DataView(code.bytes.buffer).setUint32(code.length, value >>> 0, little);
+  code.length += 4;
+}
+
+export function defineLabel(code: CodeBuffer, name: string): void {
+  if (code.labels.has(name)) throw new Error(`label ${name} defined twice`);
+  code.labels.set(name, code.length);
+}
+
+/** Records a reference to a label at the current position (call before emitting the instruction). */
+export function referLabel(code: CodeBuffer, label: string, patch: Patch): void {
+  code.fixups.push({ at: code.length, target: { label }, patch });
+}
+
+/** Records a reference to a data/bss symbol (+offset) at the current position. */
+export function referSymbol(code: CodeBuffer, symbol: string, offset: number, patch: Patch): void {
+  code.fixups.push({ at: code.length, target: { symbol, offset }, patch });
+}
+
+export function finishCode(code: CodeBuffer): GeneratedCode {
+  const size = code.length;
+  return {
+    size,
+    link(codeAddress, symbolAddress) {
+      const out = code.bytes.slice(0, size);
+      const view = new DataView(out.buffer);
+      for (const fixup of code.fixups) {
+        let target: number;
+        if ('label' in fixup.target) {
+          const offset = code.labels.get(fixup.target.label);
+          if (offset === undefined) throw new Error(`undefined label ${fixup.target.label}`);
+          target = codeAddress + offset;
+        } else {
+          target = symbolAddress(fixup.target.symbol) + fixup.target.offset;
+        }
+        fixup.patch(view, fixup.at, target, codeAddress + fixup.at);
+      }
+      return out;
+    },
+  };
+}
+
+/** Throws unless value is a signed integer of `bits` bits. */
+export function checkSigned(value: number, bits: number, what: string): number {
+  const limit = 2 ** (bits - 1);
+  if (!Number.isInteger(value) || value < -limit || value >= limit) throw new RangeError(`${what} ${value} does not fit ${bits} signed bits`);
+  return value;
+}

@@ -1,0 +1,167 @@
+// x86_64 code generator. System calls: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9,
+// `syscall`, result in rax as -errno (-4095..-1) on failure: already the normalised form. The
+// kernel clobbers rcx and r11. Every data reference is rip-relative (disp32), so the program
+// runs wherever it is loaded and the size of each instruction is fixed.
+
+import { EM_X86_64 } from '../elf';
+import { S_IFMT, S_IFREG, type Backend, type Instruction, type Operand, type Slot } from '../program';
+import { checkSigned, createCodeBuffer, defineLabel, emitBytes, emitU32, finishCode, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
+
+/** arch/x86/entry/syscalls/syscall_64.tbl */
+const syscalls = {
+  write: 1,
+  fstat: 5,
+  fsetxattr: 190,
+  fgetxattr: 193,
+  fremovexattr: 199,
+  exit_group: 231,
+  openat: 257,
+  unlinkat: 263,
+} as const;
+
+/** include/uapi/asm-generic/fcntl.h (x86 uses the generic values). */
+const openFlags = {
+  O_RDONLY: 0,
+  O_NOCTTY: 0o400,
+  O_NONBLOCK: 0o4000,
+  O_NOFOLLOW: 0o400000,
+  O_CLOEXEC: 0o2000000,
+} as const;
+
+/** struct stat (arch/x86/include/uapi/asm/stat.h): st_dev, st_ino, st_nlink are 8 bytes each, then st_mode. */
+const ST_MODE_OFFSET = 24;
+
+const RAX = 0;
+const RCX = 1;
+/** rdi, rsi, rdx, r10, r8, r9 */
+const ARGUMENT_REGISTERS = [7, 6, 2, 10, 8, 9] as const;
+
+/** A 32-bit displacement or relative offset at byte `field` of an instruction `length` bytes long, relative to its end. */
+function rel32(field: number, length: number): Patch {
+  return (view, at, target, here) => view.setInt32(at + field, checkSigned(target - (here + length), 32, 'displacement'), true);
+}
+
+/** REX prefix: W = 64-bit operand, R extends ModRM.reg, B extends ModRM.rm. */
+function rex(w: boolean, reg: number, rm: number): number {
+  return 0x40 | (w ? 8 : 0) | (reg >= 8 ? 4 : 0) | (rm >= 8 ? 1 : 0);
+}
+
+function emitLoadImmediate(code: CodeBuffer, reg: number, value: number): void {
+  checkSigned(value, 33, 'immediate');
+  const low = reg & 7;
+  if (value === 0) {
+    // xor r32, r32 (writing a 32-bit register zeroes the upper half)
+    if (reg >= 8) emitBytes(code, [rex(false, reg, reg)]);
+    emitBytes(code, [0x31, 0xc0 | (low << 3) | low]);
+  } else if (value > 0 && value <= 0xffffffff) {
+    // mov r32, imm32 (zero-extended)
+    if (reg >= 8) emitBytes(code, [rex(false, 0, reg)]);
+    emitBytes(code, [0xb8 + low]);
+    emitU32(code, value, true);
+  } else {
+    // mov r64, imm32 (sign-extended)
+    checkSigned(value, 32, 'immediate');
+    emitBytes(code, [rex(true, 0, reg), 0xc7, 0xc0 | low]);
+    emitU32(code, value, true);
+  }
+}
+
+/** lea/mov reg, [rip + symbol]: opcode 0x8d loads the address, 0x8b the 8-byte word there. */
+function emitRipRelative(code: CodeBuffer, opcode: 0x8d | 0x8b | 0x89, reg: number, symbol: string, offset: number, w = true): void {
+  const prefix = w || reg >= 8 ? [rex(w, reg, 0)] : [];
+  const length = prefix.length + 6;
+  referSymbol(code, symbol, offset, rel32(prefix.length + 2, length));
+  emitBytes(code, [...prefix, opcode, 0x05 | ((reg & 7) << 3), 0, 0, 0, 0]);
+}
+
+function emitOperand(code: CodeBuffer, reg: number, operand: Operand): void {
+  switch (operand.kind) {
+    case 'imm':
+      return emitLoadImmediate(code, reg, operand.value);
+    case 'openFlags':
+      return emitLoadImmediate(code, reg, operand.flags.reduce((all, flag) => all | openFlags[flag], 0));
+    case 'addr':
+      return emitRipRelative(code, 0x8d, reg, operand.symbol, operand.offset ?? 0);
+    case 'slot':
+      return emitRipRelative(code, 0x8b, reg, operand.slot.symbol, operand.slot.offset);
+  }
+}
+
+function emitSave(code: CodeBuffer, slot: Slot): void {
+  emitRipRelative(code, 0x89, RAX, slot.symbol, slot.offset); // mov [rip+slot], rax
+}
+
+/** jcc rel32 (0f 8x) or jmp rel32 (e9). */
+function emitJump(code: CodeBuffer, opcode: number[], target: string): void {
+  referLabel(code, target, rel32(opcode.length, opcode.length + 4));
+  emitBytes(code, [...opcode, 0, 0, 0, 0]);
+}
+const JS = [0x0f, 0x88];
+const JE = [0x0f, 0x84];
+const JNE = [0x0f, 0x85];
+const JMP = [0xe9];
+
+function emitInstruction(code: CodeBuffer, instruction: Instruction): void {
+  switch (instruction.op) {
+    case 'label':
+      return defineLabel(code, instruction.name);
+    case 'syscall': {
+      if (instruction.args.length > ARGUMENT_REGISTERS.length) throw new RangeError(`${instruction.name}: too many arguments`);
+      instruction.args.forEach((arg, i) => emitOperand(code, ARGUMENT_REGISTERS[i]!, arg));
+      emitLoadImmediate(code, RAX, syscalls[instruction.name]);
+      emitBytes(code, [0x0f, 0x05]); // syscall
+      if (instruction.save) emitSave(code, instruction.save);
+      return;
+    }
+    case 'load':
+      return emitRipRelative(code, 0x8b, RAX, instruction.slot.symbol, instruction.slot.offset);
+    case 'store': {
+      // mov qword [rip+slot], imm32: the displacement is relative to the end, after the immediate.
+      referSymbol(code, instruction.slot.symbol, instruction.slot.offset, rel32(3, 11));
+      emitBytes(code, [0x48, 0xc7, 0x05, 0, 0, 0, 0]);
+      emitU32(code, checkSigned(instruction.value, 32, 'stored value'), true);
+      return;
+    }
+    case 'loadMode':
+      emitRipRelative(code, 0x8b, RAX, instruction.stat, ST_MODE_OFFSET, false); // mov eax, [rip+st_mode]
+      if (instruction.save) emitSave(code, instruction.save);
+      return;
+    case 'jumpIfNegative':
+      emitBytes(code, [0x48, 0x85, 0xc0]); // test rax, rax
+      return emitJump(code, JS, instruction.target);
+    case 'jumpIfEqual': {
+      const value = checkSigned(instruction.value, 32, 'compared value');
+      if (value >= -128 && value < 128) emitBytes(code, [0x48, 0x83, 0xf8, value & 0xff]); // cmp rax, imm8
+      else {
+        emitBytes(code, [0x48, 0x3d]); // cmp rax, imm32
+        emitU32(code, value, true);
+      }
+      return emitJump(code, JE, instruction.target);
+    }
+    case 'jumpIfNotRegularFile':
+      emitBytes(code, [0x89, 0xc0 | (RAX << 3) | RCX]); // mov ecx, eax
+      emitBytes(code, [0x81, 0xe1]); // and ecx, S_IFMT
+      emitU32(code, S_IFMT, true);
+      emitBytes(code, [0x81, 0xf9]); // cmp ecx, S_IFREG
+      emitU32(code, S_IFREG, true);
+      return emitJump(code, JNE, instruction.target);
+    case 'jump':
+      return emitJump(code, JMP, instruction.target);
+  }
+}
+
+export const x86_64: Backend = {
+  name: 'x86_64',
+  elfClass: 64,
+  endian: 'little',
+  machine: EM_X86_64,
+  elfFlags: 0,
+  syscalls,
+  openFlags,
+  statModeOffset: ST_MODE_OFFSET,
+  generate(instructions) {
+    const code = createCodeBuffer();
+    for (const instruction of instructions) emitInstruction(code, instruction);
+    return finishCode(code);
+  },
+};

@@ -1,0 +1,202 @@
+// The helper program for a batch of security.capability operations, all or nothing, and the
+// layout of the reports it writes.
+//
+// Phase A (check), for every operation in order, nothing written:
+//   fd = openat(AT_FDCWD, path, O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_NOCTTY|O_CLOEXEC)
+//        O_NOFOLLOW: a symlink fails with ELOOP; O_NONBLOCK: opening a FIFO cannot block;
+//   fstat(fd) and S_ISREG(st_mode), since the kernel only accepts file capabilities on regular files;
+//   fgetxattr(fd, "security.capability", buf, 32): the previous value, or -ENODATA for none.
+//   A `remove` of an attribute that is absent fails here with ENODATA: libcap 2.66 `setcap -r`
+//   refuses such a file too ("has no capablity to remove", exit 1).
+//   The first failure stops the program (exit EXIT_CHECK_FAILED) after the check report.
+// Check report: the check records (written even on failure), so the caller knows every previous
+//   value before anything is written, even if the helper is killed later.
+// Phase B (write), for every set/remove in order: fsetxattr(fd, name, value, len, 0) or
+//   fremovexattr(fd, name). If write k fails, writes k-1..0 are undone from the previous values
+//   (fsetxattr of the old bytes, or fremovexattr when there were none), and the program exits
+//   EXIT_ROLLED_BACK, or EXIT_ROLLBACK_FAILED if an undo failed too.
+// Write report: the write records.
+// Everything after openat goes through the descriptor: a path swapped for a symlink after the
+// check can never be followed.
+
+import { AT_FDCWD, STAT_BUFFER_SIZE, type Instruction, type OpenFlag, type Operand, type Program, type Slot } from './program';
+import type { XattrOp } from './xattr';
+
+export const XATTR_NAME_CAPS = 'security.capability';
+/** Room for the previous value: VFS_CAP_U32_3 * 4 + 12 = 24 bytes is the largest the kernel writes. */
+export const VALUE_BUFFER_SIZE = 32;
+/** asm-generic/errno.h, shared by every architecture we generate code for. */
+export const ENODATA = 61;
+
+export const EXIT_OK = 0;
+export const EXIT_CHECK_FAILED = 1;
+export const EXIT_ROLLED_BACK = 2;
+export const EXIT_ROLLBACK_FAILED = 3;
+/** Every write succeeded but the file to delete on success could not be unlinked. */
+export const EXIT_UNLINK_FAILED = 4;
+
+/**
+ * One check record per operation, CHECK_RECORD_SIZE bytes, words in the target's byte order:
+ *   0 openat result (fd or -errno)   8 fstat result   16 st_mode   24 fgetxattr result (length or -errno)
+ *   32 the previous value (VALUE_BUFFER_SIZE bytes)
+ */
+export const CHECK_RECORD_SIZE = 64;
+const CHECK_OPEN = 0;
+const CHECK_FSTAT = 8;
+const CHECK_MODE = 16;
+const CHECK_GET = 24;
+const CHECK_VALUE = 32;
+/** One write record per operation: 0 fsetxattr/fremovexattr result, 8 undo result. */
+export const WRITE_RECORD_SIZE = 16;
+const WRITE_RESULT = 0;
+const WRITE_UNDO = 8;
+
+export const OPEN_FLAGS: readonly OpenFlag[] = ['O_RDONLY', 'O_NOFOLLOW', 'O_NONBLOCK', 'O_NOCTTY', 'O_CLOEXEC'];
+
+export interface BatchProgramOptions {
+  /** Write the check and write reports to fd 1 (runXattrBatch); false: the exit status is the only result (emit). */
+  report: boolean;
+  /** Unlink this path (relative to the working directory) after every write succeeded: a self-deleting setter. */
+  unlinkOnSuccess?: string;
+}
+
+/** A NUL-terminated path; a NUL inside would silently cut it. */
+export function cString(text: string, what: string): Uint8Array {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.includes(0)) throw new TypeError(`${what} ${JSON.stringify(text)} contains a NUL byte`);
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
+}
+
+export function buildBatchProgram(ops: readonly XattrOp[], options: BatchProgramOptions): Program {
+  const code: Instruction[] = [];
+  const data: Program['data'] = [{ name: 'name', bytes: cString(XATTR_NAME_CAPS, 'attribute name') }];
+  const bss: Program['bss'] = [
+    { name: 'checks', size: CHECK_RECORD_SIZE * ops.length },
+    { name: 'writes', size: WRITE_RECORD_SIZE * ops.length },
+    { name: 'stat', size: STAT_BUFFER_SIZE },
+    { name: 'status', size: 8 },
+  ];
+  const check = (i: number, field: number): Slot => ({ symbol: 'checks', offset: i * CHECK_RECORD_SIZE + field });
+  const write = (i: number, field: number): Slot => ({ symbol: 'writes', offset: i * WRITE_RECORD_SIZE + field });
+  const slot = (s: Slot): Operand => ({ kind: 'slot', slot: s });
+  const imm = (value: number): Operand => ({ kind: 'imm', value });
+  const addr = (symbol: string, offset = 0): Operand => ({ kind: 'addr', symbol, offset });
+  const fd = (i: number): Operand => slot(check(i, CHECK_OPEN));
+  const name = addr('name');
+  const syscall = (nameOf: Extract<Instruction, { op: 'syscall' }>['name'], args: Operand[], save?: Slot): void => {
+    code.push(save ? { op: 'syscall', name: nameOf, args, save } : { op: 'syscall', name: nameOf, args });
+  };
+  const label = (n: string): void => void code.push({ op: 'label', name: n });
+  const jump = (target: string): void => void code.push({ op: 'jump', target });
+  const jumpIfNegative = (target: string): void => void code.push({ op: 'jumpIfNegative', target });
+  const report = (symbol: string, size: number): void => {
+    if (options.report && size > 0) syscall('write', [imm(1), addr(symbol), imm(size)]);
+  };
+
+  // Phase A
+  ops.forEach((op, i) => {
+    data.push({ name: `path${i}`, bytes: cString(op.path, 'path') });
+    if (op.kind === 'set') data.push({ name: `value${i}`, bytes: op.value });
+    syscall('openat', [imm(AT_FDCWD), addr(`path${i}`), { kind: 'openFlags', flags: OPEN_FLAGS }, imm(0)], check(i, CHECK_OPEN));
+    jumpIfNegative('check_failed');
+    syscall('fstat', [fd(i), addr('stat')], check(i, CHECK_FSTAT));
+    jumpIfNegative('check_failed');
+    code.push({ op: 'loadMode', stat: 'stat', save: check(i, CHECK_MODE) });
+    code.push({ op: 'jumpIfNotRegularFile', target: 'check_failed' });
+    syscall('fgetxattr', [fd(i), name, addr('checks', i * CHECK_RECORD_SIZE + CHECK_VALUE), imm(VALUE_BUFFER_SIZE)], check(i, CHECK_GET));
+    code.push({ op: 'jumpIfEqual', value: -ENODATA, target: op.kind === 'remove' ? 'check_failed' : `checked${i}` });
+    jumpIfNegative('check_failed');
+    label(`checked${i}`);
+  });
+  report('checks', CHECK_RECORD_SIZE * ops.length);
+
+  // Phase B: a failed write k jumps to the undo of the write before it.
+  const writers = ops.flatMap((op, i) => (op.kind === 'get' ? [] : [i]));
+  code.push({ op: 'store', slot: { symbol: 'status', offset: 0 }, value: EXIT_ROLLED_BACK });
+  writers.forEach((i, k) => {
+    const op = ops[i]!;
+    const undoTarget = k === 0 ? 'rolled_back' : `undo${writers[k - 1]}`;
+    if (op.kind === 'set') syscall('fsetxattr', [fd(i), name, addr(`value${i}`), imm(op.value.length), imm(0)], write(i, WRITE_RESULT));
+    else syscall('fremovexattr', [fd(i), name], write(i, WRITE_RESULT));
+    jumpIfNegative(undoTarget);
+  });
+  report('writes', WRITE_RECORD_SIZE * ops.length);
+  if (options.unlinkOnSuccess !== undefined) {
+    data.push({ name: 'self', bytes: cString(options.unlinkOnSuccess, 'path to unlink') });
+    syscall('unlinkat', [imm(AT_FDCWD), addr('self'), imm(0)]);
+    jumpIfNegative('unlink_failed');
+  }
+  syscall('exit_group', [imm(EXIT_OK)]);
+  if (options.unlinkOnSuccess !== undefined) {
+    label('unlink_failed');
+    syscall('exit_group', [imm(EXIT_UNLINK_FAILED)]);
+  }
+
+  // Undo chain, last write first: each step restores the value phase A read and falls through to
+  // the one before it.
+  for (const i of [...writers].reverse()) {
+    label(`undo${i}`);
+    code.push({ op: 'load', slot: check(i, CHECK_GET) });
+    code.push({ op: 'jumpIfEqual', value: -ENODATA, target: `undo_remove${i}` });
+    syscall('fsetxattr', [fd(i), name, addr('checks', i * CHECK_RECORD_SIZE + CHECK_VALUE), slot(check(i, CHECK_GET)), imm(0)], write(i, WRITE_UNDO));
+    jump(`undone${i}`);
+    label(`undo_remove${i}`);
+    syscall('fremovexattr', [fd(i), name], write(i, WRITE_UNDO));
+    label(`undone${i}`);
+    jumpIfNegative(`undo_failed${i}`);
+    jump(`undo_next${i}`);
+    label(`undo_failed${i}`);
+    code.push({ op: 'store', slot: { symbol: 'status', offset: 0 }, value: EXIT_ROLLBACK_FAILED });
+    label(`undo_next${i}`);
+  }
+  label('rolled_back');
+  report('writes', WRITE_RECORD_SIZE * ops.length);
+  syscall('exit_group', [slot({ symbol: 'status', offset: 0 })]);
+
+  label('check_failed');
+  report('checks', CHECK_RECORD_SIZE * ops.length);
+  syscall('exit_group', [imm(EXIT_CHECK_FAILED)]);
+
+  return { code, data, bss };
+}
+
+export interface CheckRecord {
+  open: number;
+  fstat: number;
+  mode: number;
+  get: number;
+  value: Uint8Array;
+}
+
+export interface WriteRecord {
+  result: number;
+  undo: number;
+}
+
+function word(view: DataView, at: number, little: boolean): number {
+  return Number(view.getBigInt64(at, little));
+}
+
+export function readCheckRecords(report: Uint8Array, count: number, little: boolean): CheckRecord[] {
+  const view = new DataView(report.buffer, report.byteOffset, report.byteLength);
+  return Array.from({ length: count }, (_, i) => {
+    const at = i * CHECK_RECORD_SIZE;
+    return {
+      open: word(view, at + CHECK_OPEN, little),
+      fstat: word(view, at + CHECK_FSTAT, little),
+      mode: word(view, at + CHECK_MODE, little),
+      get: word(view, at + CHECK_GET, little),
+      value: report.slice(at + CHECK_VALUE, at + CHECK_VALUE + VALUE_BUFFER_SIZE),
+    };
+  });
+}
+
+export function readWriteRecords(report: Uint8Array, count: number, little: boolean): WriteRecord[] {
+  const view = new DataView(report.buffer, report.byteOffset, report.byteLength);
+  return Array.from({ length: count }, (_, i) => ({
+    result: word(view, i * WRITE_RECORD_SIZE + WRITE_RESULT, little),
+    undo: word(view, i * WRITE_RECORD_SIZE + WRITE_UNDO, little),
+  }));
+}
