@@ -29,7 +29,7 @@ async function tarStreamEntries(file: string): Promise<{ name: string; type: str
   const done = new Promise<void>((resolve, reject) => {
     reader.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('data', (chunk: unknown) => void chunks.push(chunk as Buffer));
       stream.on('end', () => {
         entries.push({ name: header.name, type: header.type ?? '', mode: header.mode ?? 0, uid: header.uid ?? -1, gid: header.gid ?? -1,
           mtime: (header.mtime?.getTime() ?? 0) / 1000, data: Buffer.concat(chunks) });

@@ -92,7 +92,7 @@ test('ustar headers: GNU tar reads ours, ours reads GNU tar\'s, long names split
   const decoded = decodeUstarHeader(gnu.subarray(0, 512));
   assert.equal([decoded.name, decoded.uid, decoded.gid, decoded.mtime, decoded.size, decoded.format], ['ustar.tar', 7, 8, 99, tar.length, 'ustar']);
   const corrupt = Buffer.from(gnu.subarray(0, 512));
-  corrupt[0] ^= 1;
+  corrupt[0] = corrupt[0]! ^ 1;
   assert.throws(() => decodeUstarHeader(corrupt), /checksum/);
 });
 
