@@ -10,6 +10,10 @@ import { libcapOracle, run, standalone, XATTR_NAME_CAPS } from '../e2e/docker';
 
 const CAP_TEXT = 'cap_net_bind_service=ep';
 
+// What Docker gives a process in a FROM scratch image. HOME matters: pkg's start-up code calls
+// os.homedir(), which throws without HOME when there is no /etc/passwd (an empty environment crashes).
+const CHROOT_ENV = { HOME: '/', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+
 const test = suite('build: standalone executable');
 
 function requireStandalone(): void {
@@ -38,13 +42,13 @@ test(`in a chroot holding only itself and /proc: sets ${CAP_TEXT} and reads it b
     mounted = true;
     writeFileSync(join(root, 'target'), 'a file to give a capability\n');
 
-    const set = spawnSync('/usr/sbin/chroot', [root, '/setcap-static', CAP_TEXT, '/target'], { encoding: 'utf8', env: {} });
+    const set = spawnSync('/usr/sbin/chroot', [root, '/setcap-static', CAP_TEXT, '/target'], { encoding: 'utf8', env: CHROOT_ENV });
     assert.is(set.status, 0, `setcap in the chroot: ${set.stdout}${set.stderr}`);
     const oracle = libcapOracle(CAP_TEXT);
     const onDisk = run('python3', ['-c', `import os,sys; sys.stdout.write(os.getxattr(sys.argv[1], '${XATTR_NAME_CAPS}').hex())`, join(root, 'target')]);
     assert.is(onDisk.stdout, oracle.bytes.toString('hex'), `bytes on disk: ${onDisk.output}`);
 
-    const get = spawnSync('/usr/sbin/chroot', [root, '/setcap-static', 'get', '/target'], { encoding: 'utf8', env: {} });
+    const get = spawnSync('/usr/sbin/chroot', [root, '/setcap-static', 'get', '/target'], { encoding: 'utf8', env: CHROOT_ENV });
     assert.is(get.status, 0, `getcap in the chroot: ${get.stdout}${get.stderr}`);
     assert.is(get.stdout.trim(), oracle.getcapLine('/target'));
 
