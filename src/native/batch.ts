@@ -14,7 +14,10 @@
 // Phase B (write), for every set/remove in order: fsetxattr(fd, name, value, len, 0) or
 //   fremovexattr(fd, name). If write k fails, writes k-1..0 are undone from the previous values
 //   (fsetxattr of the old bytes, or fremovexattr when there were none), and the program exits
-//   EXIT_ROLLED_BACK, or EXIT_ROLLBACK_FAILED if an undo failed too.
+//   EXIT_WRITE_FAILED, or EXIT_ROLLBACK_FAILED if an undo failed too.
+// Without reports (a standalone setter: options.report false) the exit status is the only
+// result, and results nobody reads again are not stored: the program shrinks to what one path
+// needs.
 // Write report: the write records.
 // Everything after openat goes through the descriptor: a path swapped for a symlink after the
 // check can never be followed.
@@ -30,7 +33,8 @@ export const ENODATA = 61;
 
 export const EXIT_OK = 0;
 export const EXIT_CHECK_FAILED = 1;
-export const EXIT_ROLLED_BACK = 2;
+/** A write failed; every write before it was undone. */
+export const EXIT_WRITE_FAILED = 2;
 export const EXIT_ROLLBACK_FAILED = 3;
 /** Every write succeeded but the file to delete on success could not be unlinked. */
 export const EXIT_UNLINK_FAILED = 4;
@@ -80,6 +84,7 @@ export function buildBatchProgram(ops: readonly XattrOp[], options: BatchProgram
   ];
   const check = (i: number, field: number): Slot => ({ symbol: 'checks', offset: i * CHECK_RECORD_SIZE + field });
   const write = (i: number, field: number): Slot => ({ symbol: 'writes', offset: i * WRITE_RECORD_SIZE + field });
+  const status: Slot = { symbol: 'status', offset: 0 };
   const slot = (s: Slot): Operand => ({ kind: 'slot', slot: s });
   const imm = (value: number): Operand => ({ kind: 'imm', value });
   const addr = (symbol: string, offset = 0): Operand => ({ kind: 'addr', symbol, offset });
@@ -95,31 +100,48 @@ export function buildBatchProgram(ops: readonly XattrOp[], options: BatchProgram
     if (options.report && size > 0) syscall('write', [imm(1), addr(symbol), imm(size)]);
   };
 
+  // Which results are needed later: everything when reporting; otherwise the previous value only
+  // where an undo restores it or a remove needs it to exist.
+  const writers = ops.flatMap((op, i) => (op.kind === 'get' ? [] : [i]));
+  const undone = new Set(writers.slice(0, -1));
+  const keep = (i: number, field: number): Slot | undefined => (options.report ? check(i, field) : undefined);
+  const keepWrite = (i: number, field: number): Slot | undefined => (options.report ? write(i, field) : undefined);
+
   // Phase A
+  const values = new Map<string, string>();
   ops.forEach((op, i) => {
     data.push({ name: `path${i}`, bytes: cString(op.path, 'path') });
-    if (op.kind === 'set') data.push({ name: `value${i}`, bytes: op.value });
+    if (op.kind === 'set') {
+      const key = Buffer.from(op.value).toString('hex');
+      if (!values.has(key)) {
+        values.set(key, `value${i}`);
+        data.push({ name: `value${i}`, bytes: op.value });
+      }
+    }
     syscall('openat', [imm(AT_FDCWD), addr(`path${i}`), { kind: 'openFlags', flags: OPEN_FLAGS }, imm(0)], check(i, CHECK_OPEN));
     jumpIfNegative('check_failed');
-    syscall('fstat', [fd(i), addr('stat')], check(i, CHECK_FSTAT));
+    syscall('fstat', [fd(i), addr('stat')], keep(i, CHECK_FSTAT));
     jumpIfNegative('check_failed');
-    code.push({ op: 'loadMode', stat: 'stat', save: check(i, CHECK_MODE) });
+    code.push(options.report ? { op: 'loadMode', stat: 'stat', save: check(i, CHECK_MODE) } : { op: 'loadMode', stat: 'stat' });
     code.push({ op: 'jumpIfNotRegularFile', target: 'check_failed' });
-    syscall('fgetxattr', [fd(i), name, addr('checks', i * CHECK_RECORD_SIZE + CHECK_VALUE), imm(VALUE_BUFFER_SIZE)], check(i, CHECK_GET));
-    code.push({ op: 'jumpIfEqual', value: -ENODATA, target: op.kind === 'remove' ? 'check_failed' : `checked${i}` });
-    jumpIfNegative('check_failed');
-    label(`checked${i}`);
+    if (options.report || op.kind === 'remove' || undone.has(i)) {
+      syscall('fgetxattr', [fd(i), name, addr('checks', i * CHECK_RECORD_SIZE + CHECK_VALUE), imm(VALUE_BUFFER_SIZE)], check(i, CHECK_GET));
+      code.push({ op: 'jumpIfEqual', value: -ENODATA, target: op.kind === 'remove' ? 'check_failed' : `checked${i}` });
+      jumpIfNegative('check_failed');
+      label(`checked${i}`);
+    }
   });
   report('checks', CHECK_RECORD_SIZE * ops.length);
 
   // Phase B: a failed write k jumps to the undo of the write before it.
-  const writers = ops.flatMap((op, i) => (op.kind === 'get' ? [] : [i]));
-  code.push({ op: 'store', slot: { symbol: 'status', offset: 0 }, value: EXIT_ROLLED_BACK });
+  if (writers.length > 1) code.push({ op: 'store', slot: status, value: EXIT_WRITE_FAILED });
   writers.forEach((i, k) => {
     const op = ops[i]!;
-    const undoTarget = k === 0 ? 'rolled_back' : `undo${writers[k - 1]}`;
-    if (op.kind === 'set') syscall('fsetxattr', [fd(i), name, addr(`value${i}`), imm(op.value.length), imm(0)], write(i, WRITE_RESULT));
-    else syscall('fremovexattr', [fd(i), name], write(i, WRITE_RESULT));
+    const undoTarget = k === 0 ? 'write_failed' : `undo${writers[k - 1]}`;
+    if (op.kind === 'set') {
+      const value = values.get(Buffer.from(op.value).toString('hex'))!;
+      syscall('fsetxattr', [fd(i), name, addr(value), imm(op.value.length), imm(0)], keepWrite(i, WRITE_RESULT));
+    } else syscall('fremovexattr', [fd(i), name], keepWrite(i, WRITE_RESULT));
     jumpIfNegative(undoTarget);
   });
   report('writes', WRITE_RECORD_SIZE * ops.length);
@@ -135,25 +157,27 @@ export function buildBatchProgram(ops: readonly XattrOp[], options: BatchProgram
   }
 
   // Undo chain, last write first: each step restores the value phase A read and falls through to
-  // the one before it.
-  for (const i of [...writers].reverse()) {
+  // the one before it. The last write is never undone: it is the one that failed or none did.
+  for (const i of [...undone].reverse()) {
     label(`undo${i}`);
     code.push({ op: 'load', slot: check(i, CHECK_GET) });
     code.push({ op: 'jumpIfEqual', value: -ENODATA, target: `undo_remove${i}` });
-    syscall('fsetxattr', [fd(i), name, addr('checks', i * CHECK_RECORD_SIZE + CHECK_VALUE), slot(check(i, CHECK_GET)), imm(0)], write(i, WRITE_UNDO));
+    syscall('fsetxattr', [fd(i), name, addr('checks', i * CHECK_RECORD_SIZE + CHECK_VALUE), slot(check(i, CHECK_GET)), imm(0)], keepWrite(i, WRITE_UNDO));
     jump(`undone${i}`);
     label(`undo_remove${i}`);
-    syscall('fremovexattr', [fd(i), name], write(i, WRITE_UNDO));
+    syscall('fremovexattr', [fd(i), name], keepWrite(i, WRITE_UNDO));
     label(`undone${i}`);
     jumpIfNegative(`undo_failed${i}`);
     jump(`undo_next${i}`);
     label(`undo_failed${i}`);
-    code.push({ op: 'store', slot: { symbol: 'status', offset: 0 }, value: EXIT_ROLLBACK_FAILED });
+    code.push({ op: 'store', slot: status, value: EXIT_ROLLBACK_FAILED });
     label(`undo_next${i}`);
   }
-  label('rolled_back');
-  report('writes', WRITE_RECORD_SIZE * ops.length);
-  syscall('exit_group', [slot({ symbol: 'status', offset: 0 })]);
+  if (writers.length > 0) {
+    label('write_failed');
+    report('writes', WRITE_RECORD_SIZE * ops.length);
+    syscall('exit_group', [writers.length > 1 ? slot(status) : imm(EXIT_WRITE_FAILED)]);
+  }
 
   label('check_failed');
   report('checks', CHECK_RECORD_SIZE * ops.length);

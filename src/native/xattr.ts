@@ -11,7 +11,7 @@ import {
   EXIT_CHECK_FAILED,
   EXIT_OK,
   EXIT_ROLLBACK_FAILED,
-  EXIT_ROLLED_BACK,
+  EXIT_WRITE_FAILED,
   WRITE_RECORD_SIZE,
   buildBatchProgram,
   readCheckRecords,
@@ -132,7 +132,7 @@ export function runXattrBatch(ops: readonly XattrOp[], options?: XattrBatchOptio
   const failedOp = writers[failed]!;
   outcomes[failedOp]!.error = failure(ops[failedOp]!.kind as 'set' | 'remove', writes[failedOp]!.result);
   const notRestored = writers.slice(0, failed).filter((i) => writes[i]!.undo < 0);
-  if (notRestored.length > 0 || run.status !== (notRestored.length > 0 ? EXIT_ROLLBACK_FAILED : EXIT_ROLLED_BACK)) {
+  if (notRestored.length > 0 || run.status !== (notRestored.length > 0 ? EXIT_ROLLBACK_FAILED : EXIT_WRITE_FAILED)) {
     const which = notRestored.map((i) => `${ops[i]!.path} (${errnoName(-writes[i]!.undo)})`).join(', ');
     throw new NativeError(
       `writing ${ops[failedOp]!.path} failed (${outcomes[failedOp]!.error!.code}) and undoing the earlier writes failed too: ${which || describeEnd(run)}`,

@@ -68,16 +68,21 @@ function emitLoadImmediate(code: CodeBuffer, reg: number, value: number): void {
   }
 }
 
-/** adrp reg, page(target), followed by `second` (add/ldr/str whose imm12 takes the low 12 bits, scaled by `scale`). */
-function emitPageReference(code: CodeBuffer, symbol: string, offset: number, adrpReg: number, second: number, scale: number): void {
-  const patch: Patch = (view, at, target, here) => {
+/** Patches adrp (page of target) and the instruction after it (low 12 bits of target, scaled). */
+function pagePatch(scale: number): Patch {
+  return (view, at, target, here) => {
     const pages = checkSigned(Math.floor(target / 4096) - Math.floor(here / 4096), 21, 'adrp page offset');
     patchWord(view, at, (w) => w | ((pages & 3) << 29) | (((pages >> 2) & 0x7ffff) << 5));
     const low = target % 4096;
-    if (low % scale !== 0) throw new RangeError(`${symbol}+${offset} is not ${scale}-byte aligned`);
+    if (low % scale !== 0) throw new RangeError(`address 0x${target.toString(16)} is not ${scale}-byte aligned`);
     patchWord(view, at + 4, (w) => w | ((low / scale) << 10));
   };
-  referSymbol(code, symbol, offset, patch);
+}
+const pagePatches = new Map([1, 4, 8].map((scale) => [scale, pagePatch(scale)]));
+
+/** adrp reg, page(target), followed by `second` (add/ldr/str whose imm12 takes the low 12 bits, scaled by `scale`). */
+function emitPageReference(code: CodeBuffer, symbol: string, offset: number, adrpReg: number, second: number, scale: 1 | 4 | 8): void {
+  referSymbol(code, symbol, offset, pagePatches.get(scale)!);
   emit(code, 0x90000000 | adrpReg); // adrp
   emit(code, second);
 }
@@ -109,11 +114,12 @@ function emitOperand(code: CodeBuffer, reg: number, operand: Operand): void {
 }
 
 /** b label (±128 MiB). */
+const branchPatch: Patch = (view, at, address, here) => {
+  const words = checkSigned((address - here) / 4, 26, 'branch offset');
+  patchWord(view, at, (w) => w | (words & 0x3ffffff));
+};
 function emitBranch(code: CodeBuffer, target: string): void {
-  referLabel(code, target, (view, at, address, here) => {
-    const words = checkSigned((address - here) / 4, 26, 'branch offset');
-    patchWord(view, at, (w) => w | (words & 0x3ffffff));
-  });
+  referLabel(code, target, branchPatch);
   emit(code, 0x14000000);
 }
 

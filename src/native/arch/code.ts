@@ -15,13 +15,15 @@ interface Fixup {
 
 export interface CodeBuffer {
   bytes: Uint8Array;
+  view: DataView;
   length: number;
   labels: Map<string, number>;
   fixups: Fixup[];
 }
 
 export function createCodeBuffer(): CodeBuffer {
-  return { bytes: new Uint8Array(4096), length: 0, labels: new Map(), fixups: [] };
+  const bytes = new Uint8Array(4096);
+  return { bytes, view: new DataView(bytes.buffer), length: 0, labels: new Map(), fixups: [] };
 }
 
 function reserve(code: CodeBuffer, count: number): void {
@@ -29,6 +31,7 @@ function reserve(code: CodeBuffer, count: number): void {
   const grown = new Uint8Array(Math.max(code.bytes.length * 2, code.length + count));
   grown.set(code.bytes.subarray(0, code.length));
   code.bytes = grown;
+  code.view = new DataView(grown.buffer);
 }
 
 export function emitBytes(code: CodeBuffer, bytes: readonly number[]): void {
@@ -38,7 +41,7 @@ export function emitBytes(code: CodeBuffer, bytes: readonly number[]): void {
 
 export function emitU32(code: CodeBuffer, value: number, little: boolean): void {
   reserve(code, 4);
-  new DataView(code.bytes.buffer).setUint32(code.length, value >>> 0, little);
+  code.view.setUint32(code.length, value >>> 0, little);
   code.length += 4;
 }
 

@@ -38,8 +38,15 @@ const ARGUMENT_REGISTERS = [7, 6, 2, 10, 8, 9] as const;
 
 /** A 32-bit displacement or relative offset at byte `field` of an instruction `length` bytes long, relative to its end. */
 function rel32(field: number, length: number): Patch {
-  return (view, at, target, here) => view.setInt32(at + field, checkSigned(target - (here + length), 32, 'displacement'), true);
+  const key = field * 64 + length;
+  let patch = rel32Patches.get(key);
+  if (!patch) {
+    patch = (view, at, target, here) => view.setInt32(at + field, checkSigned(target - (here + length), 32, 'displacement'), true);
+    rel32Patches.set(key, patch);
+  }
+  return patch;
 }
+const rel32Patches = new Map<number, Patch>();
 
 /** REX prefix: W = 64-bit operand, R extends ModRM.reg, B extends ModRM.rm. */
 function rex(w: boolean, reg: number, rm: number): number {
