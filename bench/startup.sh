@@ -36,7 +36,7 @@ done
 
 hyperfine_args=(-N --warmup 3 --runs "$runs" --export-json "$work/wall.json" --style none)
 for index in "${!commands[@]}"; do hyperfine_args+=(--command-name "${names[$index]}" "${commands[$index]}"); done
-hyperfine "${hyperfine_args[@]}" >/dev/null
+hyperfine "${hyperfine_args[@]}" >/dev/null 2>"$work/hyperfine.log" || { cat "$work/hyperfine.log" >&2; exit 1; }
 
 for index in "${!commands[@]}"; do
   for ((run = 0; run < runs_rss; run++)); do
