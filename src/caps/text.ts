@@ -62,10 +62,12 @@ const isAlpha = (c: string | undefined): boolean =>
   c !== undefined && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
 const isWordChar = (c: string | undefined): boolean => isAlpha(c) || isDigit(c) || c === '_';
 
-/** Flags of one action: which sets an operator touches (libcap's LIBCAP_EFF/INH/PER). */
+// Flags of one action: which sets an operator touches. libcap numbers them
+// 1 << CAP_EFFECTIVE (0), 1 << CAP_PERMITTED (1), 1 << CAP_INHERITABLE (2);
+// cap_to_text's choice of base and clause order follow these numbers.
 const LIBCAP_EFF = 1;
-const LIBCAP_INH = 2;
-const LIBCAP_PER = 4;
+const LIBCAP_PER = 2;
+const LIBCAP_INH = 4;
 
 const FLAG_BY_CHAR: Readonly<Record<string, number>> = { e: LIBCAP_EFF, i: LIBCAP_INH, p: LIBCAP_PER };
 
@@ -113,10 +115,10 @@ function readNumber(text: string, start: number): { value: bigint; end: number }
 }
 
 /** One item of a capability list: `all`, a name, or a number. Returns its bits and where it ends. */
-function readListItem(text: string, start: number, allBits: bigint): { bits: bigint; end: number } {
+function readListItem(text: string, start: number, allBits: bigint): { bits: bigint; end: number; all: boolean } {
   const word = wordAt(text, start);
   if (word.toLowerCase() === 'all') {
-    return { bits: allBits, end: start + 3 };
+    return { bits: allBits, end: start + 3, all: true };
   }
   if (isDigit(text[start])) {
     const { value, end } = readNumber(text, start);
@@ -132,7 +134,7 @@ function readListItem(text: string, start: number, allBits: bigint): { bits: big
       // takes the next character as the operator and fails.
       throw new CapTextError(`malformed capability number '${word}' at offset ${start}`, start, word);
     }
-    return { bits: 1n << value, end };
+    return { bits: 1n << value, end, all: false };
   }
   const cap = capFromName(word);
   if (cap === undefined) {
@@ -140,7 +142,7 @@ function readListItem(text: string, start: number, allBits: bigint): { bits: big
     const hint = guesses.length > 0 ? ` (did you mean ${guesses.join(', ')}?)` : '';
     throw new CapTextError(`unknown capability '${word}' at offset ${start}${hint}`, start, word);
   }
-  return { bits: 1n << BigInt(cap), end: start + word.length };
+  return { bits: 1n << BigInt(cap), end: start + word.length, all: false };
 }
 
 /**
@@ -171,7 +173,9 @@ export function parseCapText(text: string, options?: CapTextOptions): CapSets {
     if (isWordChar(text[pos])) {
       for (;;) {
         const item = readListItem(text, pos, allBits);
-        list |= item.bits;
+        // libcap's forceall() assigns: `all` replaces what the list held so
+        // far, so '63,all' is 0..lastCap without 63; 'all,63' keeps 63.
+        list = item.all ? item.bits : list | item.bits;
         pos = item.end;
         if (text[pos] !== ',') break;
         pos++;

@@ -53,6 +53,18 @@ test('clauses apply in order; =+ and =- clear first; white space of every C kind
   assert.equal(parseCapText('cap_kill=epie'), sets(bit(5), bit(5), bit(5)));
 });
 
+test("'all' replaces the list so far (libcap's forceall), later items add to it", () => {
+  // Checked with setcap: '63,all=i' stores bits 0..40 only; 'all,63=i' also 63.
+  assert.equal(parseCapText('63,all=i'), sets(0n, 0n, NAMED));
+  assert.equal(parseCapText('all,63=i'), sets(0n, 0n, NAMED | bit(63)));
+  assert.equal(parseCapText('cap_chown,all,41=p'), sets(0n, NAMED | bit(41), 0n));
+});
+
+test('cap_to_text writes clauses in libcap flag-number order (e=1, p=2, i=4), highest first', () => {
+  // Checked with setcap: getcap prints 'cap_dac_override=ei cap_fsetid+ep' (ei is 5, ep is 3).
+  assert.is(formatCapText(sets(bit(1) | bit(4), bit(4), bit(1))), 'cap_dac_override=ei cap_fsetid+ep');
+});
+
 test('cap_to_text: the base is the commonest state, ties prefer fewer flags', () => {
   // Checked with setcap 'cap_chown=p cap_kill=ip' f; getcap f: states are written from eip down to none.
   assert.is(formatCapText(sets(0n, bit(0) | bit(5), bit(5))), 'cap_kill=ip cap_chown+p');
