@@ -1,0 +1,237 @@
+// Shared machinery for the fault matrix and the user-namespace tests: the esbuild bundle of
+// src/cli/bin.ts built once per process, scratch directories outside /tmp, a byte-exact snapshot
+// of a directory tree (contents, modes, symlink targets, security.capability read raw with
+// python3 os.getxattr), and a runner that executes the tool in a private mount namespace whose
+// /tmp and /dev/shm are fresh tmpfs mounts, so anything the tool leaves there is seen exactly
+// (other engineers' tests writing to the real /tmp at the same time cannot disturb the check).
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as assert from 'uvu/assert';
+
+export const REPO = resolve(__dirname, '../..');
+
+/** Scratch space on the root filesystem: the tool's /tmp is replaced while it runs. */
+export const SCRATCH_ROOT = '/var/tmp';
+
+let bundle: string | undefined;
+const cleanups: (() => void)[] = [];
+process.on('exit', () => {
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      cleanup();
+    } catch {
+      // best effort at exit
+    }
+  }
+});
+
+/** A fresh directory under /var/tmp, removed when the process exits (and by `remove`). */
+export function scratchDir(what: string): string {
+  const dir = mkdtempSync(join(SCRATCH_ROOT, `setcap-static-${what}-`));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Registers something to undo at exit (unmounts, killed helpers). */
+export function atExit(cleanup: () => void): void {
+  cleanups.push(cleanup);
+}
+
+/** The esbuild bundle of src/cli/bin.ts (what `npm run build` ships as dist/setcap-static.cjs), built once. */
+export function toolBundle(): string {
+  if (bundle) return bundle;
+  const entry = join(REPO, 'src/cli/bin.ts');
+  if (!existsSync(entry)) assert.unreachable('src/cli/bin.ts has not landed yet: the CLI is missing');
+  const dir = scratchDir('bundle');
+  const out = join(dir, 'setcap-static.cjs');
+  execFileSync(
+    join(REPO, 'node_modules/.bin/esbuild'),
+    [entry, '--bundle', '--platform=node', '--target=node20', '--format=cjs', `--outfile=${out}`, '--log-level=error'],
+    { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  bundle = out;
+  return out;
+}
+
+export function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+const SNAPSHOT_PY = String.raw`
+import hashlib, json, os, stat, sys
+root = sys.argv[1]
+out = {}
+for dirpath, dirnames, filenames in os.walk(root):
+    for name in sorted(dirnames + filenames):
+        p = os.path.join(dirpath, name)
+        rel = os.path.relpath(p, root)
+        st = os.lstat(p)
+        entry = {'mode': oct(st.st_mode), 'uid': st.st_uid, 'size': st.st_size}
+        if stat.S_ISLNK(st.st_mode):
+            entry['link'] = os.readlink(p)
+        elif stat.S_ISREG(st.st_mode):
+            with open(p, 'rb') as f:
+                entry['sha256'] = hashlib.sha256(f.read()).hexdigest()
+        elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+            entry['rdev'] = st.st_rdev
+        try:
+            entry['xattr'] = os.getxattr(p, 'security.capability', follow_symlinks=False).hex()
+        except OSError as e:
+            entry['xattr'] = None if e.errno in (61, 95) else 'errno %d' % e.errno
+        out[rel] = entry
+    dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+print(json.dumps(out, sort_keys=True))
+`;
+
+export type TreeSnapshot = Record<string, { mode: string; size: number; sha256?: string; link?: string; xattr: string | null; rdev?: number }>;
+
+/** Every entry under `dir` with its type, mode, contents hash, link target and raw security.capability. */
+export function snapshotTree(dir: string): TreeSnapshot {
+  return JSON.parse(execFileSync('python3', ['-c', SNAPSHOT_PY, dir], { encoding: 'utf8', maxBuffer: 256 << 20 }));
+}
+
+/** security.capability of one path as hex (not following a final symlink), or null when it has none. */
+export function readCapability(path: string): string | null {
+  const out = execFileSync(
+    'python3',
+    ['-c', "import os,sys\ntry: print(os.getxattr(sys.argv[1],'security.capability',follow_symlinks=False).hex())\nexcept OSError as e: print('-' if e.errno in (61,95) else 'errno %d' % e.errno)", path],
+    { encoding: 'utf8' },
+  ).trim();
+  return out === '-' ? null : out;
+}
+
+/** Writes raw security.capability bytes (hex) on a path, as a crafted starting state. */
+export function writeCapability(path: string, hex: string): void {
+  execFileSync('python3', ['-c', "import os,sys; os.setxattr(sys.argv[1],'security.capability',bytes.fromhex(sys.argv[2]))", path, hex]);
+}
+
+export interface ToolRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** Entries the run left in its private /tmp and /dev/shm. */
+  stray: string[];
+  /** The run was killed by the timeout (a hang). */
+  timedOut: boolean;
+}
+
+export interface ToolRunOptions {
+  cwd: string;
+  /** Commands put in front of `node BUNDLE` (setpriv ..., unshare --user ...). */
+  prefix?: string[];
+  /** Shell lines run inside the namespace before the tool (extra mounts). */
+  setup?: string;
+  /** Seconds before the tool is killed and the run counts as a hang. */
+  timeout?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+const RUN_SH = String.raw`
+set -u
+results=$1; shift
+# The result files are opened first: the setup may make their directory read-only.
+exec 5>"$results/stdout" 6>"$results/stderr" 7>"$results/status" 8>"$results/stray"
+mount -t tmpfs -o mode=1777 setcap-static-test-tmp /tmp || exit 97
+mount -t tmpfs -o mode=1777 setcap-static-test-shm /dev/shm || exit 97
+eval "$SETUP" || exit 98
+cd "$RUN_CWD" || exit 98
+timeout -s KILL "$RUN_TIMEOUT" "$@" >&5 2>&6 </dev/null
+echo $? >&7
+cd /
+find /tmp /dev/shm -mindepth 1 >&8
+`;
+
+/**
+ * Runs `node BUNDLE ...args` in a private mount namespace (fresh /tmp and /dev/shm), in `cwd`,
+ * with a timeout; returns its exit status, output, and whatever it left in /tmp and /dev/shm.
+ */
+export function runTool(args: readonly string[], options: ToolRunOptions): ToolRun {
+  const results = scratchDir('results');
+  const timeout = options.timeout ?? 30;
+  const command = [...(options.prefix ?? []), process.execPath, toolBundle(), ...args];
+  const run: SpawnSyncReturns<string> = spawnSync(
+    'unshare',
+    ['--mount', '--propagation', 'private', '--', 'sh', '-c', RUN_SH, 'run', results, ...command],
+    {
+      encoding: 'utf8',
+      env: { ...(options.env ?? cleanEnv()), SETUP: options.setup ?? ':', RUN_CWD: options.cwd, RUN_TIMEOUT: String(timeout) },
+      timeout: (timeout + 30) * 1000,
+    },
+  );
+  if (run.status === 97 || run.status === 98) {
+    assert.unreachable(`could not prepare the mount namespace (status ${run.status}): ${run.stderr}`);
+  }
+  const read = (name: string) => (existsSync(join(results, name)) ? readFileSync(join(results, name), 'utf8') : '');
+  const statusText = read('status').trim();
+  const result: ToolRun = {
+    status: statusText === '' || statusText === '137' ? null : Number(statusText),
+    stdout: read('stdout'),
+    stderr: read('stderr'),
+    stray: read('stray').split('\n').filter(Boolean),
+    timedOut: statusText === '137',
+  };
+  rmSync(results, { recursive: true, force: true });
+  if (statusText === '') assert.unreachable(`the namespace runner failed (status ${run.status}): ${run.stderr}`);
+  return result;
+}
+
+/** The environment a user would have: PATH and HOME, no TMPDIR, no NODE_OPTIONS from the test runner. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
+}
+
+/** No hang, the exact stderr, the exit status, nothing on stdout, nothing left in /tmp or /dev/shm, no stack trace. */
+export function assertFailure(run: ToolRun, expected: { status: number; stderr: string }): void {
+  assert.not.ok(run.timedOut, 'the tool hung and was killed by the timeout');
+  assert.not.match(run.stderr, /\n\s+at .+[(:]\d+|node:internal|TypeError|ReferenceError/, `a stack trace or internal error in stderr:\n${run.stderr}`);
+  assert.is(run.stderr, expected.stderr);
+  assert.is(run.status, expected.status, `exit status (stderr: ${run.stderr})`);
+  assert.is(run.stdout, '');
+  assert.equal(run.stray, [], 'files left in /tmp or /dev/shm');
+}
+
+/** Two snapshots are identical; on difference, names the entries that changed. */
+export function assertUnchanged(before: TreeSnapshot, after: TreeSnapshot, where: string): void {
+  const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+    (key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]),
+  );
+  assert.equal(
+    changed.map((key) => ({ key, before: before[key], after: after[key] })),
+    [],
+    `${where} changed`,
+  );
+}
+
+/** Prints why a test cannot run on this kernel and returns true; the caller returns. Only for conditions the kernel cannot provide. */
+export function skip(name: string, reason: string): true {
+  console.log(`SKIP ${name}: ${reason}`);
+  return true;
+}
+
+export interface FaultCase {
+  /** Directories whose whole tree must be the same after the run. */
+  watch: string[];
+  args: string[];
+  cwd: string;
+  expected: { status: number; stderr: string };
+  prefix?: string[];
+  setup?: string;
+  timeout?: number;
+}
+
+/**
+ * One row of the fault matrix: snapshot the watched trees and the tool, run it, and check the
+ * exact message and status, no hang, no stack trace, nothing in /tmp or /dev/shm, and that
+ * neither the trees nor the tool changed.
+ */
+export function checkFault(fault: FaultCase): ToolRun {
+  const toolHash = sha256(toolBundle());
+  const before = fault.watch.map((dir) => snapshotTree(dir));
+  const run = runTool(fault.args, { cwd: fault.cwd, prefix: fault.prefix, setup: fault.setup, timeout: fault.timeout });
+  assertFailure(run, fault.expected);
+  fault.watch.forEach((dir, i) => assertUnchanged(before[i]!, snapshotTree(dir), dir));
+  assert.is(sha256(toolBundle()), toolHash, 'the tool itself changed');
+  return run;
+}
