@@ -156,7 +156,8 @@ function typingDistance(a: string, b: string): number {
 export function nearestCapNames(name: string, count = 3): string[] {
   const lower = name.toLowerCase();
   const typed = lower.startsWith(CAP_PREFIX) ? lower.slice(CAP_PREFIX.length) : lower;
-  if (typed.length === 0 || count <= 0) return [];
+  // One or two letters resemble every name equally: offer nothing.
+  if (typed.length < 3 || count <= 0) return [];
   const limit = Math.max(2, Math.floor(typed.length / 3));
   const scored: Array<{ name: string; score: number; cap: number }> = [];
   CAP_NAMES.forEach((known, cap) => {

@@ -139,7 +139,10 @@ function readListItem(text: string, start: number, allBits: bigint): { bits: big
   const cap = capFromName(word);
   if (cap === undefined) {
     const guesses = nearestCapNames(word);
-    const hint = guesses.length > 0 ? ` (did you mean ${guesses.join(', ')}?)` : '';
+    let hint = guesses.length > 0 ? ` (did you mean ${guesses.join(', ')}?)` : '';
+    if (/^[eip]+$/i.test(word) && isSpace(text[start - 1])) {
+      hint = ' (white space ends a clause: flags go right after the operator, as in cap_net_raw=ep)';
+    }
     throw new CapTextError(`unknown capability '${word}' at offset ${start}${hint}`, start, word);
   }
   return { bits: 1n << BigInt(cap), end: start + word.length, all: false };
@@ -212,8 +215,9 @@ export function parseCapText(text: string, options?: CapTextOptions): CapSets {
       op = text[pos++] === '+' ? '=+' : '=-';
     } else if (op !== '=' && op !== '+' && op !== '-') {
       const after = listed ? ' after the capability list' : '';
+      const hint = listed && isSpace(op) ? ' (no white space inside a clause, as in cap_net_raw=ep)' : '';
       throw new CapTextError(
-        `expected '=', '+' or '-'${after} at offset ${opPos}, found ${describe(op)}`,
+        `expected '=', '+' or '-'${after} at offset ${opPos}, found ${describe(op)}${hint}`,
         opPos,
         op ?? '',
       );

@@ -68,6 +68,8 @@ test('nearestCapNames: misspellings, missing prefix, truncation', () => {
 test('nearestCapNames: nothing for text that resembles no name', () => {
   assert.equal(nearestCapNames('xyzzy'), []);
   assert.equal(nearestCapNames('cap_'), []);
+  assert.equal(nearestCapNames('p'), []);
+  assert.equal(nearestCapNames('_'), []);
   assert.equal(nearestCapNames(''), []);
   assert.equal(nearestCapNames('cap_chown', 0), []);
 });

@@ -128,7 +128,10 @@ const REFUSALS: Array<[string, number, string, string]> = [
   ['cap_chown,=p', 10, '=', "expected a capability name after ','"],
   ['cap_chown,', 10, '', "expected a capability name after ','"],
   ['cap_chown:p', 9, ':', "expected '=', '+' or '-'"],
-  ['= ep', 2, 'ep', "unknown capability 'ep'"],
+  ['= ep', 2, 'ep', "unknown capability 'ep' at offset 2 (white space ends a clause"],
+  ['cap_chown=e p', 12, 'p', "unknown capability 'p' at offset 12 (white space ends a clause"],
+  ['cap_chown = ep', 9, ' ', 'found white space (no white space inside a clause'],
+  ['_=p', 0, '_', "unknown capability '_' at offset 0"],
   ['cap_chown=p\0', 11, '\0', 'NUL'],
   ['cap_chown=p é', 12, 'é', "expected '=', '+' or '-' at offset 12"],
 ];
