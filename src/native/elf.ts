@@ -173,6 +173,6 @@ export function buildElf(image: ElfImage): Uint8Array {
   }
 
   file.set(code, ehsize + phentsize);
-  file.set(data, layout.dataAddress - image.baseAddress);
+  if (data.length > 0) file.set(data, layout.dataAddress - image.baseAddress);
   return file;
 }

@@ -62,7 +62,8 @@ function writeNamelessExecutable(dir: string, image: Uint8Array): number {
   }
 }
 
-function writeNamedThenUnlink(dir: string, image: Uint8Array): number {
+/** The fallback where O_TMPFILE is refused: a named O_EXCL file, reopened read-only and unlinked before anything runs it. */
+export function writeNamedThenUnlink(dir: string, image: Uint8Array): number {
   const file = path.join(dir, `.setcap-static-${process.pid}-${randomBytes(6).toString('hex')}`);
   const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = fs.constants;
   const writable = fs.openSync(file, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o700);
@@ -75,10 +76,10 @@ function writeNamedThenUnlink(dir: string, image: Uint8Array): number {
   }
 }
 
-/** Runs the image once (through `emulator` if given) and returns what it did. */
-export function runHelper(image: Uint8Array, emulator: readonly string[] = []): HelperRun {
+/** Runs the image once (through `emulator` if given) from the first directory that allows it, and returns what it did. */
+export function runHelper(image: Uint8Array, emulator: readonly string[] = [], directories = candidateDirectories()): HelperRun {
   const refused: string[] = [];
-  for (const dir of candidateDirectories()) {
+  for (const dir of directories) {
     let executable: number;
     try {
       executable = writeNamelessExecutable(dir, image);
