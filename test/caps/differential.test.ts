@@ -10,6 +10,8 @@
 // written raw with os.setxattr; `getcap -n` must print our decode+format
 // plus the rootid suffix, and re-encoding must give the stored bytes.
 // Malformed attributes must be refused by the kernel and by decodeVfsCap.
+// Finally the text we print for each stored attribute goes back through
+// `setcap`, which must write the attribute our model predicts.
 //
 // Seeded and deterministic: CAPS_DIFF_SEED=<n> replays another seed,
 // CAPS_DIFF_TEXTS=<n> changes the number of texts.
@@ -238,6 +240,7 @@ test(`differential against libcap 2.66 setcap/getcap (seed ${SEED})`, () => {
   const mismatches: string[] = [];
   const tally = new Map<string, number>();
   const count = (key: string): void => void tally.set(key, (tally.get(key) ?? 0) + 1);
+  const printed: Array<{ text: string; hex: string }> = [];
 
   for (const outcome of oracle.texts) {
     const mine = ours(outcome.text, lastCap);
@@ -293,9 +296,23 @@ test(`differential against libcap 2.66 setcap/getcap (seed ${SEED})`, () => {
     if (again !== outcome.storedHex) {
       mismatches.push(`${label}: stored ${outcome.storedHex}, encodeVfsCap(decodeVfsCap(stored)) ${again}`);
     }
+    // The cap_t getcap builds; an effective bit with no capabilities is an
+    // empty cap_t, printed '=' and written back without the bit.
+    const sets = setsFromFileCaps(caps);
+    printed.push({ text: formatCapText(sets, { lastCap }), hex: Buffer.from(encodeVfsCap(fileCapsFromSets(sets))).toString('hex') });
   });
 
-  const cases = oracle.texts.length + oracle.raws.length;
+  // What we print must be text libcap reads back to the same attribute
+  // (without the rootid, which is not part of the text).
+  const reread = runOracle(printed.map((p) => p.text));
+  reread.texts.forEach((outcome, i) => {
+    count('printed text re-read by setcap');
+    if (outcome.exitCode !== 0 || outcome.xattrHex !== printed[i]!.hex) {
+      mismatches.push(`printed ${JSON.stringify(outcome.text)}: setcap exit ${outcome.exitCode} wrote ${outcome.xattrHex}, expected ${printed[i]!.hex}`);
+    }
+  });
+
+  const cases = oracle.texts.length + oracle.raws.length + reread.texts.length;
   const breakdown = [...tally].sort().map(([key, n]) => `${key}: ${n}`).join(', ');
   console.log(`differential: ${cases} cases, ${mismatches.length} mismatches (seed ${SEED}, lastCap ${lastCap}, ${Date.now() - started} ms)`);
   console.log(`  ${breakdown}`);
