@@ -96,6 +96,22 @@ test('ustar headers: GNU tar reads ours, ours reads GNU tar\'s, long names split
   assert.throws(() => decodeUstarHeader(corrupt), /checksum/);
 });
 
+test('why pax.ts exists: tar-stream writes pax values as UTF-8 (0xff becomes c3 bf); if this fails, tar-stream can do it', async () => {
+  const { pack } = await import('tar-stream');
+  const writer = pack();
+  const chunks: Buffer[] = [];
+  writer.on('data', (chunk: unknown) => void chunks.push(chunk as Buffer));
+  const ended = new Promise<void>((resolve) => writer.on('end', () => resolve()));
+  const value = Buffer.from('01000002ffffffff00000000ff01000000000000', 'hex');
+  writer.entry({ name: 'f', pax: { [PAX_CAPABILITY_KEY]: value.toString('latin1') } }, 'x');
+  writer.finalize();
+  await ended;
+  const tar = Buffer.concat(chunks);
+  const record = decodePaxRecords(firstPaxData(tar)).find((candidate) => candidate.key === PAX_CAPABILITY_KEY);
+  assert.not.ok(Buffer.from(record!.value).equals(value));
+  assert.ok(Buffer.from(record!.value).includes(Buffer.from([0xc3, 0xbf])));
+});
+
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test.run();
