@@ -153,3 +153,41 @@ export function generateTexts(seed: number, count: number): string[] {
   }
   return texts;
 }
+
+/** A 64-bit set biased to the edges: empty, single bits, the named 0..40, the unnamed 41..63, random words. */
+function randomSet(random: Random): bigint {
+  const r = random();
+  if (r < 0.15) return 0n;
+  if (r < 0.35) {
+    let set = 0n;
+    const bits = 1 + Math.floor(random() * 4);
+    for (let i = 0; i < bits; i++) set |= 1n << BigInt(Math.floor(random() * 64));
+    return set;
+  }
+  if (r < 0.45) return pick(random, [(1n << 41n) - 1n, (1n << 64n) - 1n, ((1n << 64n) - 1n) ^ ((1n << 41n) - 1n), (1n << 32n) - 1n]);
+  const word = () => BigInt(Math.floor(random() * 0x100000000));
+  return (word() << 32n) | word();
+}
+
+/**
+ * `count` raw security.capability values as hex, the kind the kernel accepts from root:
+ * revision 2 (20 bytes) or revision 3 (24 bytes, rootid 1..2^32-2), effective bit on or off.
+ */
+export function generateAttributes(seed: number, count: number): string[] {
+  const random = createRandom(seed ^ 0x5eed);
+  const out: string[] = [];
+  for (let n = 0; n < count; n++) {
+    const revision3 = chance(random, 0.3);
+    const bytes = Buffer.alloc(revision3 ? 24 : 20);
+    bytes.writeUInt32LE(((revision3 ? 0x03000000 : 0x02000000) | (chance(random, 0.5) ? 1 : 0)) >>> 0, 0);
+    const permitted = randomSet(random);
+    const inheritable = randomSet(random);
+    bytes.writeUInt32LE(Number(permitted & 0xffffffffn), 4);
+    bytes.writeUInt32LE(Number(inheritable & 0xffffffffn), 8);
+    bytes.writeUInt32LE(Number(permitted >> 32n), 12);
+    bytes.writeUInt32LE(Number(inheritable >> 32n), 16);
+    if (revision3) bytes.writeUInt32LE(chance(random, 0.3) ? pick(random, [1, 1000, 65534, 65536, 0x7fffffff, 0x80000000, 0xfffffffe]) : 1 + Math.floor(random() * 0xfffffffd), 20);
+    out.push(bytes.toString('hex'));
+  }
+  return out;
+}

@@ -20,9 +20,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { CapTextError, formatCapText, parseCapText } from '../src/caps/text';
+import { CapTextError, formatCapText, formatRootidSuffix, parseCapText } from '../src/caps/text';
 import { decodeVfsCap, encodeVfsCap, fileCapsFromSets, FileCapsError, setsFromFileCaps } from '../src/caps/vfs';
-import { generateTexts } from './generate';
+import { generateAttributes, generateTexts } from './generate';
 
 /** What libcap did with one text. */
 export type LibcapVerdict = { accepted: false } | { accepted: true; bytes: string; getcap: string };
@@ -43,6 +43,8 @@ export interface Mismatch {
 
 export interface FuzzReport {
   cases: number;
+  /** Raw revision 2/3 attributes written with os.setxattr and printed by getcap -n. */
+  attributes: number;
   accepted: number;
   refused: number;
   mismatches: Mismatch[];
@@ -192,6 +194,48 @@ export function compareVerdicts(text: string, rootid: number | undefined, libcap
   return found;
 }
 
+const WRITE_XATTRS_PY = `
+import os, sys
+lines = sys.stdin.read().split('\\n')
+for line in lines:
+    if not line: continue
+    p, v = line.split(' ')
+    open(p, 'w').close()
+    os.setxattr(p, 'security.capability', bytes.fromhex(v))
+`;
+
+/** Writes each attribute raw on its own file, then returns getcap -n's text per file (null: no line). */
+async function getcapOfAttributes(attributes: string[], dir: string): Promise<(string | null)[]> {
+  const paths = attributes.map((_, i) => join(dir, String(i).padStart(6, '0')));
+  const written = await run('python3', ['-c', WRITE_XATTRS_PY], attributes.map((a, i) => `${paths[i]} ${a}`).join('\n') + '\n');
+  if (written.status !== 0) throw new Error(`python3 os.setxattr failed: ${written.stderr}`);
+  const result = await run('getcap', ['-n', ...paths]);
+  const texts = new Map<string, string>();
+  for (const line of result.stdout.split('\n')) {
+    const space = line.indexOf(' ');
+    if (space > 0) texts.set(line.slice(0, space), line.slice(space + 1));
+  }
+  return paths.map((p) => texts.get(p) ?? null);
+}
+
+/** getcap -n's text for stored bytes against formatCapText + formatRootidSuffix of decodeVfsCap, and the re-encoding. */
+export function compareAttribute(hexBytes: string, getcap: string | null): Mismatch[] {
+  const base = { text: `raw attribute ${hexBytes}` };
+  let ours: string;
+  let reencoded = '';
+  try {
+    const caps = decodeVfsCap(Buffer.from(hexBytes, 'hex'));
+    ours = formatCapText(setsFromFileCaps(caps)) + formatRootidSuffix(caps.rootid);
+    reencoded = hex(encodeVfsCap(caps));
+  } catch (error) {
+    ours = `threw ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const found: Mismatch[] = [];
+  if (ours !== getcap) found.push({ ...base, what: 'getcap -n text differs', libcap: String(getcap), ours });
+  if (reencoded && reencoded !== hexBytes) found.push({ ...base, what: 're-encoding differs from the stored bytes', libcap: hexBytes, ours: reencoded });
+  return found;
+}
+
 function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -202,14 +246,14 @@ function chunk<T>(items: T[], size: number): T[][] {
  * Runs `cases` generated texts from `seed` through libcap and our code. One chunk in eight
  * runs under `setcap -n ROOTID` (revision 3 bytes). `concurrency` chunks run at once.
  */
-export async function runFuzz(options: { cases: number; seed: number; concurrency?: number; chunkSize?: number }): Promise<FuzzReport> {
+export async function runFuzz(options: { cases: number; seed: number; attributes?: number; concurrency?: number; chunkSize?: number }): Promise<FuzzReport> {
   const started = Date.now();
   const texts = generateTexts(options.seed, options.cases);
   const chunks = chunk(texts, options.chunkSize ?? 500);
   const concurrency = options.concurrency ?? Math.max(2, cpus().length);
   const root = mkdtempSync('/dev/shm/setcap-static-fuzz-');
   const counters = { setcapRuns: 0 };
-  const report: FuzzReport = { cases: texts.length, accepted: 0, refused: 0, mismatches: [], setcapRuns: 0, seconds: 0 };
+  const report: FuzzReport = { cases: texts.length, attributes: 0, accepted: 0, refused: 0, mismatches: [], setcapRuns: 0, seconds: 0 };
   try {
     let next = 0;
     const worker = async () => {
@@ -233,6 +277,26 @@ export async function runFuzz(options: { cases: number; seed: number; concurrenc
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
+
+    // Raw attributes: what getcap -n prints for stored bytes, against decode + format.
+    const attributes = generateAttributes(options.seed, options.attributes ?? Math.ceil(options.cases / 5));
+    const rawChunks = chunk(attributes, 2000);
+    let nextRaw = 0;
+    const rawWorker = async () => {
+      while (nextRaw < rawChunks.length) {
+        const index = nextRaw++;
+        const group = rawChunks[index] as string[];
+        const dir = join(root, `raw-${index}`);
+        mkdirSync(dir);
+        const shown = await getcapOfAttributes(group, dir);
+        rmSync(dir, { recursive: true, force: true });
+        group.forEach((hexBytes, i) => {
+          report.attributes++;
+          report.mismatches.push(...compareAttribute(hexBytes, shown[i] ?? null));
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, rawWorker));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -257,7 +321,8 @@ function option(name: string, env: string, fallback: number): number {
 export function formatReport(report: FuzzReport, show = 20): string {
   const lines = [
     `fuzz: ${report.cases} cases, ${report.mismatches.length} mismatches ` +
-      `(libcap accepted ${report.accepted}, refused ${report.refused}; ${report.setcapRuns} setcap runs; ${report.seconds.toFixed(1)} s)`,
+      `(texts: libcap accepted ${report.accepted}, refused ${report.refused}, ${report.setcapRuns} setcap runs; ` +
+      `raw attributes through getcap -n: ${report.attributes}; ${report.seconds.toFixed(1)} s)`,
   ];
   for (const m of report.mismatches.slice(0, show)) {
     lines.push(`  ${JSON.stringify(m.text)}${m.rootid === undefined ? '' : ` (-n ${m.rootid})`}: ${m.what}\n    libcap: ${m.libcap}\n    ours:   ${m.ours}`);
