@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { libcapBytes, pythonTarMembers, runPack, scratchDir, type TarMember } from '../pack/helpers';
+import { libcapBytes, once, pythonTarMembers, runPack, scratchDir, type TarMember } from '../pack/helpers';
 
 const DOCKER = '/usr/bin/docker';
 const BUSYBOX = '/bin/busybox';
@@ -75,7 +75,7 @@ function bindPort80(image: string): string {
 let appTar = '';
 let controlTar = '';
 
-test.before(() => {
+test.before.each(once(() => {
   requireDaemon();
   appTar = path.join(dir, 'app.tar');
   const packed = runPack(['--output', appTar, CAP_TEXT, `${BUSYBOX}:/nc`], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
@@ -86,7 +86,7 @@ test.before(() => {
   fs.copyFileSync(BUSYBOX, path.join(stage, 'nc'));
   controlTar = path.join(dir, 'control.tar');
   assert.is(spawnSync('tar', ['--owner=0', '--group=0', '--numeric-owner', '-cf', controlTar, '-C', stage, 'nc']).status, 0);
-});
+}));
 
 for (const builder of ['legacy', 'buildkit'] as const) {
   test(`${builder}: ADD app.tar gives one layer, the file once, libcap's bytes, and the capability works`, () => {

@@ -4,16 +4,18 @@ import { extract } from 'tar-stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  getcapText, gnuTarExtract, libcapBytes, pythonTarMembers, requireOracles, runPack, runPackProcess, scratchDir, SETCAP, xattrHex,
+  getcapText, gnuTarExtract, libcapBytes, once, pythonTarMembers, requireOracles, runPack, runPackProcess, scratchDir, SETCAP, xattrHex,
 } from './helpers';
 import { execFileSync } from 'node:child_process';
 
-requireOracles();
 const dir = scratchDir('create');
 const app = path.join(dir, 'app');
-fs.copyFileSync('/bin/busybox', app);
-fs.chmodSync(app, 0o755);
-fs.utimesSync(app, 1_700_000_000, 1_700_000_000);
+test.before.each(once(() => {
+  requireOracles();
+  fs.copyFileSync('/bin/busybox', app);
+  fs.chmodSync(app, 0o755);
+  fs.utimesSync(app, 1_700_000_000, 1_700_000_000);
+}));
 
 /** Texts from REFERENCE §3 plus bytes above 0x7f (cap_setuid is bit 7; all sets 0xff). */
 const TEXTS = [

@@ -114,3 +114,23 @@ export function runPackProcess(argv: string[], input?: Buffer): { status: number
   const result = spawnSync(tsx, [entry, ...argv], { input, maxBuffer: 1 << 28 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString('utf8') };
 }
+
+/**
+ * Set-up for `test.before.each`: runs once; if it throws (no root, no docker ...), every test of the
+ * file fails with that message while other test files still run (a throwing `before` hook or module
+ * body would stop the whole uvu run).
+ */
+export function once(setUp: () => void): () => void {
+  let outcome: { error: unknown } | undefined;
+  return () => {
+    if (!outcome) {
+      try {
+        setUp();
+        outcome = { error: undefined };
+      } catch (error) {
+        outcome = { error };
+      }
+    }
+    if (outcome.error !== undefined) throw outcome.error;
+  };
+}

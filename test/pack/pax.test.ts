@@ -5,10 +5,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodePaxRecords, encodePaxRecord, encodePaxRecords, PAX_CAPABILITY_KEY, withPaxRecord } from '../../src/pack/pax';
 import { decodeUstarHeader, encodeUstarHeader, REGTYPE, splitUstarName } from '../../src/pack/ustar';
-import { requireOracles, scratchDir, SETCAP } from './helpers';
+import { once, requireOracles, scratchDir, SETCAP } from './helpers';
 
-requireOracles();
 const dir = scratchDir('pax');
+test.before.each(once(requireOracles));
 
 /** The data of the first pax header ('x') in a tar, as raw bytes. */
 function firstPaxData(tar: Buffer): Buffer {

@@ -5,34 +5,38 @@ import * as zlib from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  getcapText, gnuTarExtract, libcapBytes, pythonTarMembers, requireOracles, runPack, runPackProcess, scratchDir, SETCAP, type TarMember,
+  getcapText, gnuTarExtract, libcapBytes, once, pythonTarMembers, requireOracles, runPack, runPackProcess, scratchDir, SETCAP, type TarMember,
 } from './helpers';
 
-requireOracles();
 const dir = scratchDir('rewrite');
 const tree = path.join(dir, 'tree');
 const LONG = `${'d'.repeat(90)}/${'e'.repeat(90)}/${'f'.repeat(105)}`;
-fs.mkdirSync(path.join(tree, 'd'), { recursive: true });
-fs.mkdirSync(path.join(tree, path.dirname(LONG)), { recursive: true });
-fs.copyFileSync('/bin/busybox', path.join(tree, 'a'));
-fs.writeFileSync(path.join(tree, 'b'), 'b has a capability already\n');
-fs.writeFileSync(path.join(tree, 'c'), 'c keeps its capability\n');
-fs.writeFileSync(path.join(tree, LONG), 'long name\n');
-fs.writeFileSync(path.join(tree, 'café'), 'non-ASCII name\n');
-fs.writeFileSync(path.join(tree, 'empty'), '');
-fs.symlinkSync('../a', path.join(tree, 'd/s'));
-fs.linkSync(path.join(tree, 'a'), path.join(tree, 'd/h'));
-execFileSync(SETCAP, ['cap_net_raw=ep', path.join(tree, 'b')]);
-execFileSync(SETCAP, ['cap_kill,cap_setuid=ep', path.join(tree, 'c')]);
+const posixInput = path.join(dir, 'posix.tar');
+const gnuInput = path.join(dir, 'gnu.tar');
 
-function gnuTar(format: 'posix' | 'gnu', file: string): string {
+function gnuTar(format: 'posix' | 'gnu', file: string): void {
   // GNU tar writes pax headers for xattrs even in gnu format, so the gnu input carries none.
   const xattrs = format === 'posix' ? ['--xattrs', '--xattrs-include=*'] : [];
   execFileSync('tar', [`--format=${format}`, ...xattrs, '--sort=name', '-cf', file, '-C', tree, '.']);
-  return file;
 }
-const posixInput = gnuTar('posix', path.join(dir, 'posix.tar'));
-const gnuInput = gnuTar('gnu', path.join(dir, 'gnu.tar'));
+
+test.before.each(once(() => {
+  requireOracles();
+  fs.mkdirSync(path.join(tree, 'd'), { recursive: true });
+  fs.mkdirSync(path.join(tree, path.dirname(LONG)), { recursive: true });
+  fs.copyFileSync('/bin/busybox', path.join(tree, 'a'));
+  fs.writeFileSync(path.join(tree, 'b'), 'b has a capability already\n');
+  fs.writeFileSync(path.join(tree, 'c'), 'c keeps its capability\n');
+  fs.writeFileSync(path.join(tree, LONG), 'long name\n');
+  fs.writeFileSync(path.join(tree, 'café'), 'non-ASCII name\n');
+  fs.writeFileSync(path.join(tree, 'empty'), '');
+  fs.symlinkSync('../a', path.join(tree, 'd/s'));
+  fs.linkSync(path.join(tree, 'a'), path.join(tree, 'd/h'));
+  execFileSync(SETCAP, ['cap_net_raw=ep', path.join(tree, 'b')]);
+  execFileSync(SETCAP, ['cap_kill,cap_setuid=ep', path.join(tree, 'c')]);
+  gnuTar('posix', posixInput);
+  gnuTar('gnu', gnuInput);
+}));
 
 const TARGETS: [string, string][] = [
   ['cap_net_bind_service=ep', '/a'], ['all=ep cap_sys_admin-ep', 'b'], ['cap_setuid=ep', `./${LONG}`], ['cap_chown=ep', '/café'],
