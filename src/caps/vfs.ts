@@ -90,6 +90,25 @@ export function fileCapsFromSets(sets: CapSets): FileCaps {
   return { permitted: sets.permitted, inheritable: sets.inheritable, effective };
 }
 
+/**
+ * Whether libcap 2.66's setcap prints its "NOTE: Under Linux, effective file
+ * capabilities must either be empty, or exactly match ..." when
+ * cap_set_file refuses `sets`. setcap looks for the first capability
+ * (0..63) whose effective bit differs from its permitted|inheritable bits
+ * and explains only if some effective bit came at or before it; so
+ * '=p 55=ip+ie' fails without the NOTE, 'cap_chown=ep cap_kill=p' with it.
+ */
+export function setcapExplainsEffectiveRule(sets: CapSets): boolean {
+  let seenEffective = false;
+  for (let cap = 0n; cap < 64n; cap++) {
+    const effective = ((sets.effective >> cap) & 1n) === 1n;
+    const raised = (((sets.permitted | sets.inheritable) >> cap) & 1n) === 1n;
+    seenEffective ||= effective;
+    if (effective !== raised) return seenEffective;
+  }
+  return false;
+}
+
 function describeBits(bits: bigint): string {
   const caps: string[] = [];
   for (let cap = 0; bits >> BigInt(cap) !== 0n; cap++) if ((bits >> BigInt(cap)) & 1n) caps.push(capToName(cap));

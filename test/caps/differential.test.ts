@@ -20,7 +20,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CAP_NAMES } from '../../src/caps/names';
 import { CapTextError, formatCapText, formatRootidSuffix, parseCapText } from '../../src/caps/text';
-import { decodeVfsCap, encodeVfsCap, FileCapsError, fileCapsFromSets, setsFromFileCaps } from '../../src/caps/vfs';
+import { decodeVfsCap, encodeVfsCap, FileCapsError, fileCapsFromSets, setcapExplainsEffectiveRule, setsFromFileCaps } from '../../src/caps/vfs';
 import { kernelLastCap, runOracle, SETCAP_OPTION_WORDS } from './libcap-oracle';
 
 const SEED = Number(process.env.CAPS_DIFF_SEED ?? 20261204);
@@ -251,6 +251,11 @@ test(`differential against libcap 2.66 setcap/getcap (seed ${SEED})`, () => {
       const detail = mine.kind === 'accepted' ? mine.hex : mine.message;
       mismatches.push(`${label}: libcap ${theirs} (exit ${outcome.exitCode}, ${outcome.stderr.split('\n')[0]}), ours ${mine.kind} (${detail})`);
       continue;
+    }
+    if (mine.kind === 'effective rule') {
+      const noted = outcome.stderr.includes('NOTE: Under Linux, effective file capabilities');
+      const predicted = setcapExplainsEffectiveRule(parseCapText(outcome.text, { lastCap }));
+      if (noted !== predicted) mismatches.push(`${label}: setcap NOTE ${noted ? 'shown' : 'not shown'}, ours predicts ${predicted ? 'shown' : 'not shown'}`);
     }
     if (mine.kind !== 'accepted') continue;
     if (outcome.xattrHex !== mine.hex) {

@@ -72,6 +72,14 @@ test('effective rule: empty, or covering permitted|inheritable (REFERENCE §3 re
   assert.equal(fileCapsFromSets(parseCapText('cap_chown=eip')), { permitted: 1n, inheritable: 1n, effective: true });
 });
 
+test("setcap's NOTE: shown only when an effective bit comes at or before the first mismatch", () => {
+  // Each checked with setcap 2.66 on this machine.
+  const shown = ['cap_chown=ep 41=p', '41=ep 42=p', 'cap_chown=ep cap_kill=p', 'cap_chown=e cap_kill=p', 'cap_checkpoint_restore=ep 41=p'];
+  const silent = ['=p 55=ip+ie', 'cap_chown=p cap_kill=ep', '63=e 62=p', '40=p 41=e'];
+  for (const text of shown) assert.ok(vfs.setcapExplainsEffectiveRule(parseCapText(text)), text);
+  for (const text of silent) assert.not.ok(vfs.setcapExplainsEffectiveRule(parseCapText(text)), text);
+});
+
 test('setsFromFileCaps: effective = permitted|inheritable when the bit is set', () => {
   assert.equal(setsFromFileCaps({ permitted: 1n, inheritable: 4n, effective: true }), { effective: 5n, permitted: 1n, inheritable: 4n });
   assert.equal(setsFromFileCaps({ permitted: 1n, inheritable: 4n, effective: false }), { effective: 0n, permitted: 1n, inheritable: 4n });
