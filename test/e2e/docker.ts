@@ -80,7 +80,8 @@ export function buildImage(request: BuildRequest): CommandResult {
   try {
     writeFileSync(join(dir, 'Dockerfile'), request.dockerfile);
     for (const [name, source] of Object.entries(request.context)) copyFileSync(source, join(dir, name));
-    const args = ['build', '--tag', request.tag, '--file', join(dir, 'Dockerfile')];
+    // --no-cache: a cached RUN prints nothing, and the tests read what the tool printed.
+    const args = ['build', '--no-cache', '--tag', request.tag, '--file', join(dir, 'Dockerfile')];
     if (request.builder === 'buildkit') args.push('--progress', 'plain');
     for (const [name, value] of Object.entries(request.buildArgs ?? {})) args.push('--build-arg', `${name}=${value}`);
     args.push(dir);
