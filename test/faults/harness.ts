@@ -4,7 +4,7 @@
 // python3 os.getxattr), and a runner that executes the tool in a private mount namespace whose
 // /tmp and /dev/shm are fresh tmpfs mounts, so anything the tool leaves there is seen exactly
 // (other engineers' tests writing to the real /tmp at the same time cannot disturb the check).
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -42,6 +42,8 @@ export function atExit(cleanup: () => void): void {
 /** The esbuild bundle of src/cli/bin.ts (what `npm run build` ships as dist/setcap-static.cjs), built once. */
 export function toolBundle(): string {
   if (bundle) return bundle;
+  // A prebuilt bundle (e.g. dist/setcap-static.cjs) instead of building one.
+  if (process.env.SETCAP_STATIC_BUNDLE) return (bundle = resolve(process.env.SETCAP_STATIC_BUNDLE));
   const entry = join(REPO, 'src/cli/bin.ts');
   if (!existsSync(entry)) assert.unreachable('src/cli/bin.ts has not landed yet: the CLI is missing');
   const dir = scratchDir('bundle');
@@ -130,17 +132,16 @@ export interface ToolRunOptions {
 
 const RUN_SH = String.raw`
 set -u
-results=$1; shift
-# The result files are opened first: the setup may make their directory read-only.
-exec 5>"$results/stdout" 6>"$results/stderr" 7>"$results/status" 8>"$results/stray"
+# The tool's stdout and stderr are this script's; its status goes to fd 3 and the stray listing
+# to fd 4 (pipes to the test: nothing is open for writing on a filesystem the setup remounts).
 mount -t tmpfs -o mode=1777 setcap-static-test-tmp /tmp || exit 97
 mount -t tmpfs -o mode=1777 setcap-static-test-shm /dev/shm || exit 97
 eval "$SETUP" || exit 98
 cd "$RUN_CWD" || exit 98
-timeout -s KILL "$RUN_TIMEOUT" "$@" >&5 2>&6 </dev/null
-echo $? >&7
+timeout -s KILL "$RUN_TIMEOUT" "$@" </dev/null
+echo $? >&3
 cd /
-find /tmp /dev/shm -mindepth 1 >&8
+find /tmp /dev/shm -mindepth 1 >&4
 `;
 
 /**
@@ -148,33 +149,27 @@ find /tmp /dev/shm -mindepth 1 >&8
  * with a timeout; returns its exit status, output, and whatever it left in /tmp and /dev/shm.
  */
 export function runTool(args: readonly string[], options: ToolRunOptions): ToolRun {
-  const results = scratchDir('results');
   const timeout = options.timeout ?? 30;
   const command = [...(options.prefix ?? []), process.execPath, toolBundle(), ...args];
-  const run: SpawnSyncReturns<string> = spawnSync(
-    'unshare',
-    ['--mount', '--propagation', 'private', '--', 'sh', '-c', RUN_SH, 'run', results, ...command],
-    {
-      encoding: 'utf8',
-      env: { ...(options.env ?? cleanEnv()), SETUP: options.setup ?? ':', RUN_CWD: options.cwd, RUN_TIMEOUT: String(timeout) },
-      timeout: (timeout + 30) * 1000,
-    },
-  );
-  if (run.status === 97 || run.status === 98) {
-    assert.unreachable(`could not prepare the mount namespace (status ${run.status}): ${run.stderr}`);
+  const run = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', RUN_SH, 'run', ...command], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    env: { ...(options.env ?? cleanEnv()), SETUP: options.setup ?? ':', RUN_CWD: options.cwd, RUN_TIMEOUT: String(timeout) },
+    timeout: (timeout + 30) * 1000,
+    maxBuffer: 64 << 20,
+  });
+  const [, stdout, stderr, status, stray] = run.output as (string | null)[];
+  const statusText = (status ?? '').trim();
+  if (statusText === '') {
+    assert.unreachable(`could not run the tool in a mount namespace (runner status ${run.status}, ${run.error?.message ?? ''}): ${stderr}`);
   }
-  const read = (name: string) => (existsSync(join(results, name)) ? readFileSync(join(results, name), 'utf8') : '');
-  const statusText = read('status').trim();
-  const result: ToolRun = {
-    status: statusText === '' || statusText === '137' ? null : Number(statusText),
-    stdout: read('stdout'),
-    stderr: read('stderr'),
-    stray: read('stray').split('\n').filter(Boolean),
+  return {
+    status: statusText === '137' ? null : Number(statusText),
+    stdout: stdout ?? '',
+    stderr: stderr ?? '',
+    stray: (stray ?? '').split('\n').filter(Boolean),
     timedOut: statusText === '137',
   };
-  rmSync(results, { recursive: true, force: true });
-  if (statusText === '') assert.unreachable(`the namespace runner failed (status ${run.status}): ${run.stderr}`);
-  return result;
 }
 
 /** The environment a user would have: PATH and HOME, no TMPDIR, no NODE_OPTIONS from the test runner. */

@@ -24,7 +24,7 @@ while True:
     os.rename(l, target)
 `;
 
-const RUNS = 120;
+const RUNS = 60;
 
 test(`${RUNS} runs against a target raced by rename(symlink): the symlink's target never gets the capability`, async () => {
   const dir = scratchDir('fault-race');
