@@ -24,6 +24,9 @@ export const PLATFORMS = {
 
 export type PlatformName = keyof typeof PLATFORMS;
 
+/** The platform names in the order messages list them (object keys would put '386' first). */
+export const PLATFORM_NAMES: readonly PlatformName[] = ['amd64', 'arm64', 'arm/v7', 'arm/v6', '386', 'ppc64le', 's390x', 'riscv64'];
+
 /** Aliases people type for the same platforms. */
 const ALIASES: Record<string, PlatformName> = {
   'arm64/v8': 'arm64',

@@ -1,0 +1,70 @@
+// Test helpers for emit: scratch directories, the libcap oracle, and running a setter for any
+// platform (natively for amd64, under qemu-user for the others).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PlatformName } from '../../src/emit/platforms';
+
+/** How each platform's program is run on this x86_64 machine (qemu-user passes xattr syscalls to the host kernel). */
+export const RUNNERS: Record<PlatformName, string[]> = {
+  amd64: [],
+  arm64: ['qemu-aarch64-static'],
+  'arm/v7': ['qemu-arm-static', '-cpu', 'cortex-a7'],
+  // An ARMv6 core (Raspberry Pi 1/Zero): proves the program uses no ARMv7 instruction.
+  'arm/v6': ['qemu-arm-static', '-cpu', 'arm1176'],
+  '386': ['qemu-i386-static'],
+  ppc64le: ['qemu-ppc64le-static'],
+  s390x: ['qemu-s390x-static'],
+  riscv64: ['qemu-riscv64-static'],
+};
+
+export function requireTools(): void {
+  if (process.getuid?.() !== 0) throw new Error('emit tests need root (file capabilities need CAP_SETFCAP)');
+  for (const tool of ['/usr/sbin/setcap', '/usr/bin/qemu-arm-static', '/usr/bin/qemu-aarch64-static', '/usr/bin/qemu-i386-static',
+    '/usr/bin/qemu-ppc64le-static', '/usr/bin/qemu-s390x-static', '/usr/bin/qemu-riscv64-static']) {
+    if (!existsSync(tool)) throw new Error(`${tool} is missing: apt-get install -y libcap2-bin qemu-user-static`);
+  }
+}
+
+export function scratch(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'emit-test-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The raw security.capability bytes as hex, or null when the file has none (python's os.getxattr: no libcap). */
+export function xattrHex(path: string): string | null {
+  const out = execFileSync('python3', ['-c', `
+import os, sys
+try:
+    print(os.getxattr(sys.argv[1], 'security.capability', follow_symlinks=False).hex())
+except OSError as e:
+    import errno
+    if e.errno == errno.ENODATA: print('none')
+    else: raise
+`, path]).toString().trim();
+  return out === 'none' ? null : out;
+}
+
+/** libcap 2.66 setcap on a scratch file: the oracle's bytes for `text`. */
+export function libcapBytes(dir: string, text: string): string {
+  const file = join(dir, `oracle-${Math.random().toString(36).slice(2)}`);
+  execFileSync('sh', ['-c', ': > "$1"', 'sh', file]);
+  execFileSync('/usr/sbin/setcap', [text, file]);
+  const hex = xattrHex(file);
+  rmSync(file);
+  if (hex === null) throw new Error(`setcap ${text} wrote no attribute`);
+  return hex;
+}
+
+/** Runs `program` for `platform` with argv[0] = `argv0` (default: the program path) in `cwd`. */
+export function runSetter(platform: PlatformName, program: string, options: { cwd?: string; argv0?: string } = {}): number {
+  const runner = RUNNERS[platform];
+  const argv0 = options.argv0 ?? program;
+  const result = runner.length === 0
+    ? spawnSync(program, [], { cwd: options.cwd, argv0, timeout: 20_000 })
+    : spawnSync(runner[0]!, [...runner.slice(1), '-0', argv0, program], { cwd: options.cwd, timeout: 20_000 });
+  if (result.error) throw result.error;
+  if (result.status === null) throw new Error(`${platform} setter died by ${result.signal}: ${result.stderr?.toString()}`);
+  return result.status;
+}
