@@ -11,6 +11,8 @@ export const TRIPLES = {
   ppc64le: 'powerpc64le-linux-gnu',
   s390x: 's390x-linux-gnu',
   riscv64: 'riscv64-linux-gnu',
+  x86_64: 'x86_64-linux-gnu',
+  aarch64: 'aarch64-linux-gnu',
 } as const;
 
 const AS_FLAGS: Record<keyof typeof TRIPLES, string[]> = {
@@ -19,6 +21,8 @@ const AS_FLAGS: Record<keyof typeof TRIPLES, string[]> = {
   ppc64le: ['-a64', '-mpower8'],
   s390x: ['-m64'],
   riscv64: ['-march=rv64g'],
+  x86_64: ['--64'],
+  aarch64: [],
 };
 
 /** Assembles `source` (at address 0 of .text) and returns the raw bytes of .text. */
