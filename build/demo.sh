@@ -6,7 +6,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
 missing=()
-for package in libcap2-bin xz-utils busybox-static; do
+for package in libcap2-bin xz-utils busybox-static python3 file; do
   [[ $(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null) == installed ]] || missing+=("$package")
 done
 if ((${#missing[@]} > 0)); then
@@ -38,8 +38,14 @@ echo "$ours"
 echo "\$ getcap $sample                              # libcap 2.66"
 theirs=$(getcap "$sample")
 echo "$theirs"
-if [[ "$ours" == "$theirs" ]]; then
-  echo "demo: the standalone and libcap agree"
+# The raw attribute, against what libcap's setcap writes for the same text on a copy.
+reference=$work/nc.libcap
+cp /bin/busybox "$reference"
+setcap "$text" "$reference"
+read_caps() { python3 -c "import os,sys; print(os.getxattr(sys.argv[1], 'security.capability').hex())" "$1"; }
+echo "security.capability: standalone $(read_caps "$sample"), libcap $(read_caps "$reference")"
+if [[ "$ours" == "$theirs" && $(read_caps "$sample") == $(read_caps "$reference") ]]; then
+  echo "demo: the standalone and libcap agree (text and bytes)"
 else
   echo "demo: MISMATCH between the standalone and libcap" >&2
   exit 1
