@@ -12,7 +12,10 @@ test('a missing target: exact message, exit 1, nothing written', () => {
     watch: [dir],
     cwd: dir,
     args: ['cap_net_raw+ep', 'good', 'cap_net_raw+ep', 'missing'],
-    expected: { status: 1, stderr: 'TODO\n' },
+    expected: {
+      status: 1,
+      stderr: 'setcap-static: missing: no such file or directory\nsetcap-static: no file was changed\n',
+    },
   });
 });
 

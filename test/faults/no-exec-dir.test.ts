@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { atExit, checkFault, scratchDir } from './harness';
 
 test('no writable, executable directory for the helper: a clear message, nothing written', () => {
@@ -16,7 +16,7 @@ test('no writable, executable directory for the helper: a clear message, nothing
   mkdirSync(target);
   mkdirSync(cwd);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'setcap-static-test-target', target]);
-  atExit(() => execFileSync('umount', ['-l', target]));
+  atExit(() => execFileSync('umount', ['-l', target], { stdio: 'ignore' }));
   writeFileSync(join(target, 'app'), 'app\n');
   try {
     checkFault({
@@ -30,7 +30,12 @@ test('no writable, executable directory for the helper: a clear message, nothing
         'if mountpoint -q /run; then mount -o remount,bind,ro /run; fi',
       ].join(' && '),
       args: ['cap_net_raw+ep', join(target, 'app')],
-      expected: { status: 1, stderr: 'TODO\n' },
+      expected: {
+        status: 1,
+        stderr:
+          'setcap-static: no directory to run the helper program from ' +
+          `(/tmp: exec EACCES; /dev/shm: EROFS; /run: EROFS; ${dirname(process.execPath)}: EROFS; /: EROFS; ${cwd}: EROFS)\n`,
+      },
     });
   } finally {
     execFileSync('umount', [target]);

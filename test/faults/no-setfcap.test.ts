@@ -22,7 +22,13 @@ test('without CAP_SETFCAP: exact message, exit 1, nothing written', () => {
     cwd: dir,
     prefix: WITHOUT_SETFCAP,
     args: ['cap_net_raw+ep', 'good', 'cap_net_raw+ep', 'app'],
-    expected: { status: 1, stderr: 'TODO\n' },
+    expected: {
+      status: 1,
+      stderr:
+        'setcap-static: good: not permitted to set its capabilities: writing file capabilities needs CAP_SETFCAP ' +
+        "(run as root; in a user namespace, the file's owner must be mapped into it)\n" +
+        'setcap-static: no file was changed\n',
+    },
   });
 });
 

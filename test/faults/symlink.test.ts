@@ -14,7 +14,12 @@ test('a symlink target: refused, the link and the file it points to untouched', 
     watch: [dir],
     cwd: dir,
     args: ['cap_net_raw+ep', 'good', 'cap_net_raw+ep', 'link'],
-    expected: { status: 1, stderr: 'TODO\n' },
+    expected: {
+      status: 1,
+      stderr:
+        "setcap-static: link: is a symbolic link (to victim); capabilities are set on the link's target file, name it instead\n" +
+        'setcap-static: no file was changed\n',
+    },
   });
 });
 
@@ -22,8 +27,24 @@ test('a symlink to a directory, and a dangling symlink: refused the same way', (
   const dir = scratchDir('fault-symlink2');
   symlinkSync('/', join(dir, 'root'));
   symlinkSync('nowhere', join(dir, 'dangling'));
-  checkFault({ watch: [dir], cwd: dir, args: ['cap_net_raw+ep', 'root'], expected: { status: 1, stderr: 'TODO\n' } });
-  checkFault({ watch: [dir], cwd: dir, args: ['cap_net_raw+ep', 'dangling'], expected: { status: 1, stderr: 'TODO\n' } });
+  checkFault({
+    watch: [dir],
+    cwd: dir,
+    args: ['cap_net_raw+ep', 'root'],
+    expected: {
+      status: 1,
+      stderr: "setcap-static: root: is a symbolic link (to /); capabilities are set on the link's target file, name it instead\n",
+    },
+  });
+  checkFault({
+    watch: [dir],
+    cwd: dir,
+    args: ['cap_net_raw+ep', 'dangling'],
+    expected: {
+      status: 1,
+      stderr: "setcap-static: dangling: is a symbolic link (to nowhere); capabilities are set on the link's target file, name it instead\n",
+    },
+  });
 });
 
 test.run();
