@@ -1,7 +1,7 @@
 // Shared set-up for the native layer tests: scratch directories, the oracle readers (python3
 // os.getxattr for raw bytes, libcap getcap for text), and checks that name what the machine lacks.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import type { XattrBatchOptions } from '../../src/native/xattr';
@@ -38,19 +38,24 @@ export function requireRoot(): void {
   if (process.getuid?.() !== 0) assert.unreachable('these tests need root (security.capability, mounts)');
 }
 
-/** The raw security.capability bytes as python3 reads them, or null when the file has none. */
+/** Debian's python3 (the pyenv shim in PATH costs a bash start-up per call). */
+export const PYTHON3 = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+/** The raw security.capability bytes of each file as python3 reads them, null where a file has none. */
+export function pythonGetCaps(paths: readonly string[]): (Buffer | null)[] {
+  const script =
+    'import os,sys\nfor p in sys.argv[1:]:\n  try: print(os.getxattr(p, "security.capability", follow_symlinks=False).hex())\n  except OSError as e:\n    if e.errno != 61: raise\n    print("none")';
+  const out = execFileSync(PYTHON3, ['-c', script, ...paths], { maxBuffer: 1 << 30 }).toString().trim().split('\n');
+  return out.map((line) => (line === 'none' ? null : Buffer.from(line, 'hex')));
+}
+
 export function pythonGetCap(path: string): Buffer | null {
-  const out = execFileSync('python3', [
-    '-c',
-    'import os,sys\ntry: print(os.getxattr(sys.argv[1], "security.capability").hex())\nexcept OSError as e:\n  if e.errno != 61: raise\n  print("none")',
-    path,
-  ]).toString().trim();
-  return out === 'none' ? null : Buffer.from(out, 'hex');
+  return pythonGetCaps([path])[0]!;
 }
 
 /** Writes raw bytes with python3 os.setxattr (bypassing our code). */
 export function pythonSetCap(path: string, value: Uint8Array): void {
-  execFileSync('python3', ['-c', 'import os,sys\nos.setxattr(sys.argv[1], "security.capability", bytes.fromhex(sys.argv[2]))', path, Buffer.from(value).toString('hex')]);
+  execFileSync(PYTHON3, ['-c', 'import os,sys\nos.setxattr(sys.argv[1], "security.capability", bytes.fromhex(sys.argv[2]))', path, Buffer.from(value).toString('hex')]);
 }
 
 /** libcap getcap's line for a file ('' when it has no capability). */
