@@ -46,6 +46,20 @@ except OSError as e:
   return out === 'none' ? null : out;
 }
 
+/** xattrHex for many paths in one python run. */
+export function xattrHexMany(paths: readonly string[]): (string | null)[] {
+  const out = execFileSync('python3', ['-c', `
+import os, sys, errno
+for p in sys.argv[1:]:
+    try:
+        print(os.getxattr(p, 'security.capability', follow_symlinks=False).hex())
+    except OSError as e:
+        if e.errno == errno.ENODATA: print('none')
+        else: raise
+`, ...paths]).toString().trim().split('\n');
+  return out.map((line) => (line === 'none' ? null : line));
+}
+
 /** libcap 2.66 setcap on a scratch file: the oracle's bytes for `text`. */
 export function libcapBytes(dir: string, text: string): string {
   const file = join(dir, `oracle-${Math.random().toString(36).slice(2)}`);
