@@ -64,12 +64,20 @@ export function buildSetterProgram(targets: readonly SetterTarget[]): SetterProg
   const name = addr('name');
   const label = (n: string): void => void code.push({ op: 'label', name: n });
 
+  const valueSymbols = new Map<string, string>();
+  const valueOf = (target: SetterTarget): string => valueSymbols.get(Buffer.from(target.value).toString('hex'))!;
+
   code.push({ op: 'inspectArgv0', pointer: argv0, selfDelete });
 
   targets.forEach((target, i) => {
     // openat's mode argument is only read with O_CREAT or O_TMPFILE: three arguments are enough.
     data.push({ name: `path${i}`, bytes: cString(target.path, 'path') });
-    data.push({ name: `value${i}`, bytes: target.value });
+    const key = Buffer.from(target.value).toString('hex');
+    if (!valueSymbols.has(key)) {
+      // paths sharing one capability share its bytes
+      valueSymbols.set(key, `value${i}`);
+      data.push({ name: `value${i}`, bytes: target.value });
+    }
     code.push({ op: 'syscall', name: 'openat', args: [imm(AT_FDCWD), addr(`path${i}`), { kind: 'openFlags', flags: OPEN_FLAGS }], save: field(i, TARGET_FD) });
     code.push({ op: 'jumpIfNegative', target: 'failed' });
     code.push({ op: 'syscall', name: 'fstat', args: [fd(i), addr('stat')] });
@@ -85,7 +93,7 @@ export function buildSetterProgram(targets: readonly SetterTarget[]): SetterProg
 
   targets.forEach((target, i) => {
     // The first write has nothing to undo; write k undoes k-1 first.
-    code.push({ op: 'syscall', name: 'fsetxattr', args: [fd(i), name, addr(`value${i}`), imm(target.value.length), imm(0)], save: i === 0 ? undefined : failedWrite });
+    code.push({ op: 'syscall', name: 'fsetxattr', args: [fd(i), name, addr(valueOf(target)), imm(target.value.length), imm(0)], save: i === 0 ? undefined : failedWrite });
     code.push({ op: 'jumpIfNegative', target: i === 0 ? 'failed' : `undo${i - 1}` });
   });
 

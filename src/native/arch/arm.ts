@@ -1,6 +1,12 @@
 // 32-bit ARM (EABI) code generation: A32 instructions that every ARMv6 core decodes (no movw/movt,
 // which are ARMv6T2+, no Thumb), so one program runs on Docker's linux/arm/v6 and linux/arm/v7.
 // Linux EABI system call: number in r7, arguments in r0..r5, `svc #0`, result in r0 (-errno on error).
+// At process entry sp points at argc, [sp, #4] is argv[0].
+
+import { EM_ARM } from '../elf';
+import { S_IFMT, S_IFREG, type Operand, type Slot } from '../program';
+import { checkSigned, createCodeBuffer, defineLabel, emitU32, finishCode, referLabel, referSymbol, type CodeBuffer } from './code';
+import type { EmitBackend, EmitInstruction } from '../../emit/instructions';
 
 // ---- A32 instruction encoders (each returns one 32-bit instruction word) ----
 
@@ -110,10 +116,6 @@ export function armMovAsr(rd: number, rm: number, shift: number, cond = COND_AL)
 
 // ---- the code generator ----
 
-import { EM_ARM } from '../elf';
-import { S_IFMT, S_IFREG, type Operand, type Slot } from '../program';
-import { checkSigned, createCodeBuffer, defineLabel, emitU32, finishCode, referLabel, referSymbol, type CodeBuffer } from './code';
-import type { EmitBackend, EmitInstruction } from '../../emit/instructions';
 
 /** arch/arm/tools/syscall.tbl (EABI numbers; the 32-bit ABI's fstat64 fills struct stat64). */
 const syscalls = {
