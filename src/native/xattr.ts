@@ -10,7 +10,6 @@ import {
   ENODATA,
   EXIT_CHECK_FAILED,
   EXIT_OK,
-  EXIT_ROLLBACK_FAILED,
   EXIT_WRITE_FAILED,
   WRITE_RECORD_SIZE,
   buildBatchProgram,
@@ -125,19 +124,21 @@ export function runXattrBatch(ops: readonly XattrOp[], options?: XattrBatchOptio
   const writes = readWriteRecords(run.stdout.subarray(checkSize, checkSize + writeSize), ops.length, little);
   const writers = ops.flatMap((op, i) => (op.kind === 'get' ? [] : [i]));
   const failed = writers.findIndex((i) => writes[i]!.result < 0);
+  // From here the write report is complete and authoritative; a helper killed after writing it
+  // (run.signal) changed nothing more. A normal exit must agree with the report.
+  const exited = (status: number): boolean => run.signal !== null || run.status === status;
   if (failed < 0) {
-    if (run.status !== EXIT_OK) throw new NativeError(`${describeEnd(run)} after reporting every write as done`);
+    if (!exited(EXIT_OK)) throw new NativeError(`${describeEnd(run)} after reporting every write as done`);
     return { ok: true, outcomes, rolledBack: false };
   }
   const failedOp = writers[failed]!;
   outcomes[failedOp]!.error = failure(ops[failedOp]!.kind as 'set' | 'remove', writes[failedOp]!.result);
   const notRestored = writers.slice(0, failed).filter((i) => writes[i]!.undo < 0);
-  if (notRestored.length > 0 || run.status !== (notRestored.length > 0 ? EXIT_ROLLBACK_FAILED : EXIT_WRITE_FAILED)) {
+  if (notRestored.length > 0) {
     const which = notRestored.map((i) => `${ops[i]!.path} (${errnoName(-writes[i]!.undo)})`).join(', ');
-    throw new NativeError(
-      `writing ${ops[failedOp]!.path} failed (${outcomes[failedOp]!.error!.code}) and undoing the earlier writes failed too: ${which || describeEnd(run)}`,
-    );
+    throw new NativeError(`writing ${ops[failedOp]!.path} failed (${outcomes[failedOp]!.error!.code}) and undoing the earlier writes failed too: ${which} left changed`);
   }
+  if (!exited(EXIT_WRITE_FAILED)) throw new NativeError(`${describeEnd(run)} after reporting a failed write and its undo`);
   return { ok: false, outcomes, rolledBack: failed > 0 };
 }
 

@@ -2,7 +2,7 @@
 // status and output prove what every instruction did, run by the kernel (x86_64) or by
 // qemu-aarch64 (aarch64). Syscall numbers and open flags are proven by the kernel's answers.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -30,6 +30,27 @@ mkdirSync(join(dir, 'dir'));
 execFileSync('mkfifo', [join(dir, 'fifo')]);
 symlinkSync('file', join(dir, 'link'));
 const openFlags: Operand = { kind: 'openFlags', flags: ['O_RDONLY', 'O_NOFOLLOW', 'O_NONBLOCK', 'O_NOCTTY', 'O_CLOEXEC'] };
+
+/** `#define __NR_<name> <number>` lines of a kernel uapi header (linux-libc-dev). */
+function uapiSyscalls(header: string): Map<string, number> {
+  if (!existsSync(header)) assert.unreachable(`${header} is missing (apt-get install -y linux-libc-dev)`);
+  const numbers = new Map<string, number>();
+  const text = readFileSync(header, 'utf8');
+  for (const match of text.matchAll(/^#define __NR(?:3264)?_(\w+)\s+(\d+)/gm)) numbers.set(match[1]!, Number(match[2]));
+  // asm-generic: `#define __NR_fstat __NR3264_fstat`
+  for (const match of text.matchAll(/^#define __NR_(\w+)\s+__NR3264_(\w+)/gm)) numbers.set(match[1]!, numbers.get(match[2]!)!);
+  return numbers;
+}
+
+test('syscall numbers are the kernel uapi headers\' (x86_64: asm/unistd_64.h, aarch64: asm-generic/unistd.h)', () => {
+  const tables = {
+    x86_64: uapiSyscalls('/usr/include/x86_64-linux-gnu/asm/unistd_64.h'),
+    aarch64: uapiSyscalls('/usr/include/asm-generic/unistd.h'),
+  };
+  for (const [arch, table] of Object.entries(tables)) {
+    for (const [name, number] of Object.entries(backends[arch as keyof typeof tables].syscalls)) assert.is(number, table.get(name), `${arch} ${name}`);
+  }
+});
 
 for (const arch of ARCHES) {
   const backend = backends[arch.name];
