@@ -1,20 +1,40 @@
-// Reading security.capability of many files with the native helper. runXattrBatch stops at the
-// first file it cannot read (it is built for all-or-nothing writes), so after a failure the files
-// after it are read by another run; with no failure, everything is read by one helper run.
+// Reading security.capability of many files with the native helper. The helper opens every file
+// of its batch before reading any and keeps them open (it is built for all-or-nothing writes), so
+// a batch is kept below the open-file limit: `get -r /` is read in runs of at most that many
+// files, and everything else in one run. runXattrBatch also stops at the first file it cannot
+// read, so after a failure the files after it are read by another run.
+import * as fs from 'node:fs';
 import { runXattrBatch, type XattrBatchOptions, type XattrOutcome } from '../native/xattr';
 
 export type CapabilityRead =
   | { path: string; ok: true; value: Uint8Array | null; mode?: number }
   | { path: string; ok: false; error: NonNullable<XattrOutcome['error']>; mode?: number };
 
+/** Descriptors the helper has besides its files: stdin, stdout, stderr and its own program file. */
+const RESERVED_DESCRIPTORS = 16;
+
+/** RLIMIT_NOFILE's soft limit, from /proc/self/limits (the helper inherits it); 1024 when unknown. */
+export function openFileLimit(limits = '/proc/self/limits'): number {
+  try {
+    const line = fs.readFileSync(limits, 'latin1').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
+    if (soft === 'unlimited') return 1 << 20;
+    if (soft && /^\d+$/.test(soft)) return Number(soft);
+  } catch {
+    // no /proc
+  }
+  return 1024;
+}
+
 /** The attribute of each path, in order: its bytes, null when it has none, or why it could not be read. */
 export function readCapabilities(paths: readonly string[], options?: XattrBatchOptions): CapabilityRead[] {
+  const batchSize = Math.max(1, openFileLimit() - RESERVED_DESCRIPTORS);
   const reads: CapabilityRead[] = [];
   while (reads.length < paths.length) {
     const before = reads.length;
-    const rest = paths.slice(reads.length);
+    const batch = paths.slice(before, before + batchSize);
     const result = runXattrBatch(
-      rest.map((path) => ({ kind: 'get', path })),
+      batch.map((path) => ({ kind: 'get', path })),
       options,
     );
     for (const outcome of result.outcomes) {
@@ -23,10 +43,8 @@ export function readCapabilities(paths: readonly string[], options?: XattrBatchO
         reads.push({ path, ok: false, error: outcome.error, mode: outcome.mode });
         break;
       }
-      if (outcome.previous === undefined) {
-        // Not reached: the helper stopped at an earlier failure (handled above); defensive.
-        break;
-      }
+      // Not reported: the helper stopped at a failure, which was the previous outcome.
+      if (outcome.previous === undefined) break;
       reads.push({ path, ok: true, value: outcome.previous, mode: outcome.mode });
     }
     if (reads.length === before) {
