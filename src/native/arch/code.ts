@@ -7,9 +7,12 @@ import type { GeneratedCode } from '../program';
 /** Patches the bytes of one reference: `at` is the offset of the instruction inside the code, `here` its address. */
 export type Patch = (view: DataView, at: number, target: number, here: number) => void;
 
+/** A reference to a code label (kind 'label') or to a data/bss symbol + offset. */
 interface Fixup {
   at: number;
-  target: { label: string } | { symbol: string; offset: number };
+  kind: 'label' | 'symbol';
+  name: string;
+  offset: number;
   patch: Patch;
 }
 
@@ -52,12 +55,12 @@ export function defineLabel(code: CodeBuffer, name: string): void {
 
 /** Records a reference to a label at the current position (call before emitting the instruction). */
 export function referLabel(code: CodeBuffer, label: string, patch: Patch): void {
-  code.fixups.push({ at: code.length, target: { label }, patch });
+  code.fixups.push({ at: code.length, kind: 'label', name: label, offset: 0, patch });
 }
 
 /** Records a reference to a data/bss symbol (+offset) at the current position. */
 export function referSymbol(code: CodeBuffer, symbol: string, offset: number, patch: Patch): void {
-  code.fixups.push({ at: code.length, target: { symbol, offset }, patch });
+  code.fixups.push({ at: code.length, kind: 'symbol', name: symbol, offset, patch });
 }
 
 export function finishCode(code: CodeBuffer): GeneratedCode {
@@ -69,12 +72,12 @@ export function finishCode(code: CodeBuffer): GeneratedCode {
       const view = new DataView(out.buffer);
       for (const fixup of code.fixups) {
         let target: number;
-        if ('label' in fixup.target) {
-          const offset = code.labels.get(fixup.target.label);
-          if (offset === undefined) throw new Error(`undefined label ${fixup.target.label}`);
+        if (fixup.kind === 'label') {
+          const offset = code.labels.get(fixup.name);
+          if (offset === undefined) throw new Error(`undefined label ${fixup.name}`);
           target = codeAddress + offset;
         } else {
-          target = symbolAddress(fixup.target.symbol) + fixup.target.offset;
+          target = symbolAddress(fixup.name) + fixup.offset;
         }
         fixup.patch(view, fixup.at, target, codeAddress + fixup.at);
       }

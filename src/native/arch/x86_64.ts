@@ -73,13 +73,15 @@ function emitLoadImmediate(code: CodeBuffer, reg: number, value: number): void {
   }
 }
 
-/** lea/mov reg, [rip + symbol]: opcode 0x8d loads the address, 0x8b the 8-byte word there. */
+/** lea/mov reg, [rip + symbol]: opcode 0x8d loads the address, 0x8b the word there, 0x89 stores reg there. */
 function emitRipRelative(code: CodeBuffer, opcode: 0x8d | 0x8b | 0x89, reg: number, symbol: string, offset: number, w = true): void {
-  const prefix = w || reg >= 8 ? [rex(w, reg, 0)] : [];
-  const length = prefix.length + 6;
-  referSymbol(code, symbol, offset, rel32(prefix.length + 2, length));
-  emitBytes(code, [...prefix, opcode, 0x05 | ((reg & 7) << 3), 0, 0, 0, 0]);
+  const prefixed = w || reg >= 8;
+  referSymbol(code, symbol, offset, prefixed ? REL32_AT_3_OF_7 : REL32_AT_2_OF_6);
+  if (prefixed) emitBytes(code, [rex(w, reg, 0), opcode, 0x05 | ((reg & 7) << 3), 0, 0, 0, 0]);
+  else emitBytes(code, [opcode, 0x05 | ((reg & 7) << 3), 0, 0, 0, 0]);
 }
+const REL32_AT_3_OF_7 = rel32(3, 7);
+const REL32_AT_2_OF_6 = rel32(2, 6);
 
 function emitOperand(code: CodeBuffer, reg: number, operand: Operand): void {
   switch (operand.kind) {
@@ -99,9 +101,10 @@ function emitSave(code: CodeBuffer, slot: Slot): void {
 }
 
 /** jcc rel32 (0f 8x) or jmp rel32 (e9). */
-function emitJump(code: CodeBuffer, opcode: number[], target: string): void {
+function emitJump(code: CodeBuffer, opcode: readonly number[], target: string): void {
   referLabel(code, target, rel32(opcode.length, opcode.length + 4));
-  emitBytes(code, [...opcode, 0, 0, 0, 0]);
+  emitBytes(code, opcode);
+  emitU32(code, 0, true);
 }
 const JS = [0x0f, 0x88];
 const JE = [0x0f, 0x84];
