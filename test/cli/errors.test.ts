@@ -101,6 +101,14 @@ test('a missing file, a symlink, a directory, a FIFO, a character device: each n
   assert.is(readCapability(join(dir, 'victim')), null);
 });
 
+test('-v on a file it cannot read: said, exit 1 (libcap compares an empty state and prints "differs")', () => {
+  const dir = tree('verify');
+  refused(dir, ['-v', 'cap_chown=ep', 'missing'], 'setcap-static: missing: no such file or directory\n');
+  refused(dir, ['-v', '-r', 'link'], "setcap-static: link: is a symbolic link (to victim); capabilities are set on the link's target file, name it instead\n");
+  const libcap = libcapFails('verify', ['-v', 'cap_chown=ep', 'missing']);
+  assert.is(libcap.stdout, 'missing differs in [pe]\n');
+});
+
 test('-r on a file without a capability', () => {
   const dir = tree('remove');
   refused(dir, ['-r', 'plain'], 'setcap-static: plain: has no capability to remove\n');

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openFileLimit } from '../../src/cli/reads';
 import { kernelLastCap, requireOracle, run, runMain, scratchDir, toolBundle, writeCapability } from './harness';
 
 test.before(() => requireOracle());
@@ -133,6 +134,33 @@ test('the real program under the name getcap (a symlink named getcap to the bund
   }
   const viaGet = run(process.execPath, [toolBundle(), 'get', '-rn', 'd'], { cwd: tree() });
   assert.is(viaGet.stdout, run('getcap', ['-rn', 'd'], { cwd: tree() }).stdout);
+});
+
+test('more files than the open-file limit allows at once: read in several helper runs, same output', () => {
+  const dir = scratchDir('getcap-many');
+  const files = join(dir, 'files');
+  mkdirSync(files);
+  for (let i = 0; i < 300; i++) {
+    writeFileSync(join(files, `f${i}`), '');
+    if (i % 11 === 0) writeCapability(join(files, `f${i}`), '0100000200040000000000000000000000000000');
+  }
+  const libcap = run('getcap', ['-rv', 'files'], { cwd: dir });
+  const mine = run('sh', ['-c', 'ulimit -n 64 && exec "$0" "$@"', process.execPath, toolBundle(), 'get', '-rv', 'files'], { cwd: dir });
+  assert.is(mine.stderr, libcap.stderr);
+  assert.is(mine.stdout, libcap.stdout);
+  assert.is(mine.stdout.split('\n').length, 302);
+});
+
+test('openFileLimit reads the soft limit from /proc/self/limits', () => {
+  const dir = scratchDir('limits');
+  const limits = join(dir, 'limits');
+  writeFileSync(limits, 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n');
+  assert.is(openFileLimit(limits), 1024);
+  writeFileSync(limits, 'Max open files            unlimited            unlimited            files\n');
+  assert.is(openFileLimit(limits), 1 << 20);
+  assert.is(openFileLimit(join(dir, 'none')), 1024);
+  const shell = Number(execFileSync('sh', ['-c', 'ulimit -Sn'], { encoding: 'utf8' }).trim());
+  assert.is(openFileLimit(), shell);
 });
 
 test.run();
