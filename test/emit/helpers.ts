@@ -13,7 +13,8 @@ export const RUNNERS: Record<PlatformName, string[]> = {
   'arm/v7': ['qemu-arm-static', '-cpu', 'cortex-a7'],
   // An ARMv6 core (Raspberry Pi 1/Zero): proves the program uses no ARMv7 instruction.
   'arm/v6': ['qemu-arm-static', '-cpu', 'arm1176'],
-  '386': ['qemu-i386-static'],
+  // natively: the x86_64 kernel's IA32 emulation takes `int $0x80` with the real i386 syscall table
+  '386': [],
   ppc64le: ['qemu-ppc64le-static'],
   s390x: ['qemu-s390x-static'],
   riscv64: ['qemu-riscv64-static'],
