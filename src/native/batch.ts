@@ -25,6 +25,13 @@
 import { AT_FDCWD, STAT_BUFFER_SIZE, type Instruction, type OpenFlag, type Operand, type Program, type Slot } from './program';
 import type { XattrOp } from './xattr';
 
+/**
+ * The operations a batch program performs: XattrOp, plus `clear`, a remove that is not an error
+ * when there is nothing to remove (no write then). runXattrBatch uses it to put back "no
+ * attribute" after a helper was killed mid-way, when it cannot know which writes happened.
+ */
+export type BatchOp = XattrOp | { kind: 'clear'; path: string };
+
 export const XATTR_NAME_CAPS = 'security.capability';
 /** Room for the previous value: VFS_CAP_U32_3 * 4 + 12 = 24 bytes is the largest the kernel writes. */
 export const VALUE_BUFFER_SIZE = 32;
@@ -73,7 +80,7 @@ export function cString(text: string, what: string): Uint8Array {
   return out;
 }
 
-export function buildBatchProgram(ops: readonly XattrOp[], options: BatchProgramOptions): Program {
+export function buildBatchProgram(ops: readonly BatchOp[], options: BatchProgramOptions): Program {
   const code: Instruction[] = [];
   const data: Program['data'] = [{ name: 'name', bytes: cString(XATTR_NAME_CAPS, 'attribute name') }];
   const bss: Program['bss'] = [
@@ -124,7 +131,7 @@ export function buildBatchProgram(ops: readonly XattrOp[], options: BatchProgram
     jumpIfNegative('check_failed');
     code.push(options.report ? { op: 'loadMode', stat: 'stat', save: check(i, CHECK_MODE) } : { op: 'loadMode', stat: 'stat' });
     code.push({ op: 'jumpIfNotRegularFile', target: 'check_failed' });
-    if (options.report || op.kind === 'remove' || undone.has(i)) {
+    if (options.report || op.kind === 'remove' || op.kind === 'clear' || undone.has(i)) {
       syscall('fgetxattr', [fd(i), name, addr('checks', i * CHECK_RECORD_SIZE + CHECK_VALUE), imm(VALUE_BUFFER_SIZE)], check(i, CHECK_GET));
       code.push({ op: 'jumpIfEqual', value: -ENODATA, target: op.kind === 'remove' ? 'check_failed' : `checked${i}` });
       jumpIfNegative('check_failed');
@@ -141,8 +148,17 @@ export function buildBatchProgram(ops: readonly XattrOp[], options: BatchProgram
     if (op.kind === 'set') {
       const value = values.get(Buffer.from(op.value).toString('hex'))!;
       syscall('fsetxattr', [fd(i), name, addr(value), imm(op.value.length), imm(0)], keepWrite(i, WRITE_RESULT));
-    } else syscall('fremovexattr', [fd(i), name], keepWrite(i, WRITE_RESULT));
-    jumpIfNegative(undoTarget);
+      jumpIfNegative(undoTarget);
+    } else if (op.kind === 'remove') {
+      syscall('fremovexattr', [fd(i), name], keepWrite(i, WRITE_RESULT));
+      jumpIfNegative(undoTarget);
+    } else {
+      code.push({ op: 'load', slot: check(i, CHECK_GET) });
+      code.push({ op: 'jumpIfEqual', value: -ENODATA, target: `written${i}` });
+      syscall('fremovexattr', [fd(i), name], keepWrite(i, WRITE_RESULT));
+      jumpIfNegative(undoTarget);
+      label(`written${i}`);
+    }
   });
   report('writes', WRITE_RECORD_SIZE * ops.length);
   if (options.unlinkOnSuccess !== undefined) {
@@ -161,7 +177,8 @@ export function buildBatchProgram(ops: readonly XattrOp[], options: BatchProgram
   for (const i of [...undone].reverse()) {
     label(`undo${i}`);
     code.push({ op: 'load', slot: check(i, CHECK_GET) });
-    code.push({ op: 'jumpIfEqual', value: -ENODATA, target: `undo_remove${i}` });
+    // A clear of an absent attribute wrote nothing: nothing to undo.
+    code.push({ op: 'jumpIfEqual', value: -ENODATA, target: ops[i]!.kind === 'clear' ? `undo_next${i}` : `undo_remove${i}` });
     syscall('fsetxattr', [fd(i), name, addr('checks', i * CHECK_RECORD_SIZE + CHECK_VALUE), slot(check(i, CHECK_GET)), imm(0)], keepWrite(i, WRITE_UNDO));
     jump(`undone${i}`);
     label(`undo_remove${i}`);

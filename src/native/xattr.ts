@@ -13,6 +13,7 @@ import {
   EXIT_WRITE_FAILED,
   WRITE_RECORD_SIZE,
   buildBatchProgram,
+  type BatchOp,
   readCheckRecords,
   readWriteRecords,
 } from './batch';
@@ -85,6 +86,19 @@ function describeEnd(run: HelperRun): string {
  * write; if any of that fails nothing is written; if a write fails, earlier writes are undone.
  */
 export function runXattrBatch(ops: readonly XattrOp[], options?: XattrBatchOptions): XattrBatchResult {
+  return runBatch(ops, options) as XattrBatchResult;
+}
+
+/** An XattrOutcome for any BatchOp. */
+type BatchOutcome = Omit<XattrOutcome, 'op'> & { op: BatchOp };
+interface BatchResult {
+  ok: boolean;
+  outcomes: BatchOutcome[];
+  rolledBack: boolean;
+}
+
+/** `restoring`: this run is the restore after a lost helper; losing it too is not retried. */
+function runBatch(ops: readonly BatchOp[], options?: XattrBatchOptions, restoring = false): BatchResult {
   if (ops.length === 0) return { ok: true, outcomes: [], rolledBack: false };
   const arch: ArchName | undefined = options?.arch ?? hostArch();
   if (!arch) throw new NativeError(`no code generator for this machine (${process.arch}); supported: ${Object.keys(backends).join(', ')}`);
@@ -97,7 +111,7 @@ export function runXattrBatch(ops: readonly XattrOp[], options?: XattrBatchOptio
   if (run.stdout.length < checkSize) {
     throw new NativeError(`${describeEnd(run)} before reporting its checks; nothing was written`);
   }
-  const outcomes: XattrOutcome[] = ops.map((op) => ({ op }));
+  const outcomes: BatchOutcome[] = ops.map((op) => ({ op }));
   const checks = readCheckRecords(run.stdout.subarray(0, checkSize), ops.length, little);
   const checkFailed = checks.some((check, i) => {
     const outcome = outcomes[i]!;
@@ -120,7 +134,10 @@ export function runXattrBatch(ops: readonly XattrOp[], options?: XattrBatchOptio
   }
 
   const writeSize = WRITE_RECORD_SIZE * ops.length;
-  if (run.stdout.length < checkSize + writeSize) return restoreAfterLostHelper(ops, outcomes, run, options);
+  if (run.stdout.length < checkSize + writeSize) {
+    if (restoring) throw new NativeError(`${describeEnd(run)} before reporting its writes`);
+    return restoreAfterLostHelper(ops, outcomes, run, options);
+  }
   const writes = readWriteRecords(run.stdout.subarray(checkSize, checkSize + writeSize), ops.length, little);
   const writers = ops.flatMap((op, i) => (op.kind === 'get' ? [] : [i]));
   const failed = writers.findIndex((i) => writes[i]!.result < 0);
@@ -132,7 +149,7 @@ export function runXattrBatch(ops: readonly XattrOp[], options?: XattrBatchOptio
     return { ok: true, outcomes, rolledBack: false };
   }
   const failedOp = writers[failed]!;
-  outcomes[failedOp]!.error = failure(ops[failedOp]!.kind as 'set' | 'remove', writes[failedOp]!.result);
+  outcomes[failedOp]!.error = failure(ops[failedOp]!.kind === 'set' ? 'set' : 'remove', writes[failedOp]!.result);
   const notRestored = writers.slice(0, failed).filter((i) => writes[i]!.undo < 0);
   if (notRestored.length > 0) {
     const which = notRestored.map((i) => `${ops[i]!.path} (${errnoName(-writes[i]!.undo)})`).join(', ');
@@ -144,40 +161,26 @@ export function runXattrBatch(ops: readonly XattrOp[], options?: XattrBatchOptio
 
 /**
  * The helper reported its checks, then ended without reporting its writes (killed by a signal):
- * any prefix of the writes may have happened. Read the attributes again and put back every one
- * that differs from what the checks saw, then throw.
+ * any prefix of the writes may have happened. One more run puts every written file back as the
+ * checks saw it (set the old bytes, or `clear`: remove if present), then this throws.
  */
-function restoreAfterLostHelper(ops: readonly XattrOp[], outcomes: XattrOutcome[], run: HelperRun, options?: XattrBatchOptions): never {
+function restoreAfterLostHelper(ops: readonly BatchOp[], outcomes: BatchOutcome[], run: HelperRun, options?: XattrBatchOptions): never {
   const lost = `${describeEnd(run)} after checking every file and before reporting its writes`;
   const previousByPath = new Map<string, Uint8Array | null>();
   ops.forEach((op, i) => {
     if (op.kind !== 'get' && !previousByPath.has(op.path)) previousByPath.set(op.path, outcomes[i]!.previous ?? null);
   });
-  const paths = [...previousByPath.keys()];
-  let restore: XattrOp[];
+  const restore = [...previousByPath].map(([path, before]): BatchOp => (before === null ? { kind: 'clear', path } : { kind: 'set', path, value: before }));
+  let changed: number;
   try {
-    const current = runXattrBatch(paths.map((path) => ({ kind: 'get', path })), options);
-    if (!current.ok) {
-      const bad = current.outcomes.find((o) => o.error)!;
-      throw new NativeError(`${bad.op.path}: ${bad.error!.code}`);
-    }
-    restore = paths.flatMap((path, j): XattrOp[] => {
-      const before = previousByPath.get(path)!;
-      const now = current.outcomes[j]!.previous ?? null;
-      if (sameValue(before, now)) return [];
-      return before === null ? [{ kind: 'remove', path }] : [{ kind: 'set', path, value: before }];
-    });
-    if (restore.length > 0) {
-      const restored = runXattrBatch(restore, options);
-      if (!restored.ok) {
-        const bad = restored.outcomes.find((o) => o.error)!;
-        throw new NativeError(`${bad.op.path}: ${bad.error!.stage} ${bad.error!.code}`);
-      }
-    }
+    const restored = runBatch(restore, options, true);
+    const bad = restored.outcomes.find((o) => o.error);
+    if (bad) throw new NativeError(`${bad.op.path}: ${bad.error!.stage} ${bad.error!.code}`);
+    changed = restored.outcomes.filter((o) => !sameValue(o.previous ?? null, previousByPath.get(o.op.path)!)).length;
   } catch (error) {
-    throw new NativeError(`${lost}; restoring the previous values failed (${(error as Error).message}): check ${paths.join(', ')}`);
+    throw new NativeError(`${lost}; restoring the previous values failed (${(error as Error).message}): check ${[...previousByPath.keys()].join(', ')}`);
   }
-  throw new NativeError(`${lost}; ${restore.length} file(s) had changed and were restored to their previous values`);
+  throw new NativeError(`${lost}; ${changed} file(s) had changed and were restored to their previous values`);
 }
 
 function sameValue(a: Uint8Array | null, b: Uint8Array | null): boolean {

@@ -292,6 +292,18 @@ for (const arch of ARCHES) {
     assert.equal(pythonGetCaps(files).map(hex), before);
   });
 
+  test(`${arch.name}: the restore run killed too: NativeError says restoring failed, no endless retry`, () => {
+    requireTool('strace', ['-V']);
+    const files = [freshFile(dir, 'killtwice-1', netBind), freshFile(dir, 'killtwice-2')];
+    assert.throws(
+      () => run(files.map((path) => ({ kind: 'set', path, value: several })), straced('fsetxattr:signal=KILL:when=1')),
+      (error: Error) =>
+        error instanceof NativeError &&
+        /before reporting its writes; restoring the previous values failed \(.*killed by SIGKILL before reporting its writes\): check /.test(error.message),
+    );
+    assert.equal(pythonGetCaps(files).map(hex), [netBind.toString('hex'), null], 'killed before its first write both times');
+  });
+
   test(`${arch.name}: helper killed while checking: NativeError, nothing written`, () => {
     requireTool('strace', ['-V']);
     const files = [freshFile(dir, 'killcheck-1'), freshFile(dir, 'killcheck-2')];
