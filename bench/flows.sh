@@ -5,7 +5,7 @@
 #   (a) drop-in RUN        docker/dropin.Dockerfile   legacy builder, tool image from dist/ (npm run build)
 #   (b) pack + ADD         docker/pack/Dockerfile     legacy builder and BuildKit, tar from `pack`
 #   (c) BuildKit COPY      docker/buildkit.Dockerfile BuildKit, tool image from dist/
-#   (d) emit               slot for `setcap-static emit` (cross-arch RUN), measured once it exists
+#   (d) emit               docker/emit/Dockerfile     legacy builder, setter from `setcap-static emit` (dist/)
 # Images are tagged setcap-static-pack-bench-* and removed at the end. Usage: bash bench/flows.sh
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,14 +32,15 @@ app_size=$(stat -c %s "$app")
 # tag WHAT: sets $image (not echoed: a $(...) subshell would not record it for the clean-up).
 tag() { image="setcap-static-pack-bench-$1:$run_id"; images+=("$image"); }
 
-# build BUILDER TAG DOCKERFILE [--build-arg ...]: context = the Dockerfile + the app (+ app.tar if made).
+# build BUILDER TAG DOCKERFILE [--build-arg ...]: context = the Dockerfile, the app, and $work/extra/*
+# (app.tar for pack, the setter for emit).
 build() {
   local builder=$1 image=$2 dockerfile=$3; shift 3
   local context=$work/context-${image//[:\/]/-}
   mkdir -p "$context"
   cp "$dockerfile" "$context/Dockerfile"
   cp "$app" "$context/app"
-  [[ -f $work/app.tar ]] && cp "$work/app.tar" "$context/app.tar"
+  cp -a "$work/extra/." "$context/"
   local buildkit=0; [[ $builder == buildkit ]] && buildkit=1
   if ! DOCKER_BUILDKIT=$buildkit "$docker" build --quiet --tag "$image" "$@" "$context" >"$work/build.log" 2>&1; then
     echo "flows: docker build ($builder, $dockerfile) failed:" >&2
@@ -93,6 +94,7 @@ row() {
 }
 
 # The tool image the RUN flows copy from: the published Dockerfile, built from dist/.
+mkdir -p "$work/extra"
 tool_image=''
 if [[ -x $standalone ]]; then
   tag tool
@@ -116,13 +118,13 @@ if [[ -x $standalone ]] && "$standalone" pack --help >/dev/null 2>&1; then
 else
   pack=("$repo/node_modules/.bin/tsx" "$repo/src/pack/cli-entry.ts")
 fi
-SOURCE_DATE_EPOCH=0 "${pack[@]}" --output "$work/app.tar" "$caps" "$app:/app"
+SOURCE_DATE_EPOCH=0 "${pack[@]}" --output "$work/extra/app.tar" "$caps" "$app:/app"
 for builder in legacy buildkit; do
   tag "pack-$builder"
   build "$builder" "$image" "$repo/docker/pack/Dockerfile"
   row '(b) pack + ADD' "$builder" "$image"
 done
-rm -f "$work/app.tar"
+rm -f "$work/extra/app.tar"
 
 # (c) BuildKit COPY --from.
 if [[ -n $tool_image ]]; then
@@ -133,12 +135,14 @@ else
   row '(c) BuildKit COPY' buildkit '' 'n/a (run npm run build)'
 fi
 
-# (d) EMIT SLOT: `setcap-static emit` (cross-arch RUN) is another engineer's, later. Measured here once
-# the standalone answers `emit --help` and docker/emit.Dockerfile exists (same context and build args as (a)).
-if [[ -x $standalone ]] && "$standalone" emit --help >/dev/null 2>&1 && [[ -f $repo/docker/emit.Dockerfile && -n $tool_image ]]; then
+# (d) EMIT SLOT: `setcap-static emit` (cross-arch RUN, the emit engineer's): a setter generated on the host,
+# run by docker/emit/Dockerfile's RUN. Measured when the standalone answers `emit --help`.
+if [[ -x $standalone ]] && "$standalone" emit --help >/dev/null 2>&1 && [[ -f $repo/docker/emit/Dockerfile ]]; then
+  "$standalone" emit --arch amd64 --output "$work/extra/setter" "$caps" /app
   tag emit
-  build legacy "$image" "$repo/docker/emit.Dockerfile" --build-arg "SETCAP_IMAGE=$tool_image"
+  build legacy "$image" "$repo/docker/emit/Dockerfile"
   row '(d) emit' legacy "$image"
+  rm -f "$work/extra/setter"
 else
   row '(d) emit' legacy '' 'n/a (emit not built)'
 fi
