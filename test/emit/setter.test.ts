@@ -3,7 +3,7 @@
 // status, and deletes itself only after success and only when named !…
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emitMain } from '../../src/emit/cli';
 import { PLATFORM_NAMES, type PlatformName } from '../../src/emit/platforms';
@@ -104,6 +104,21 @@ for (const platform of PLATFORM_NAMES) {
         assert.is(runSetter(platform, kept), 0);
         assert.ok(existsSync(kept), `kept: ${name}`);
       }
+    } finally {
+      remove();
+    }
+  });
+
+  test(`${platform}: a file of 3 GiB (32-bit programs must open with O_LARGEFILE)`, () => {
+    const { dir, remove } = scratch();
+    try {
+      const big = join(dir, 'big');
+      writeFileSync(big, '');
+      truncateSync(big, 3 * 1024 ** 3); // sparse
+      const program = join(dir, 'setter');
+      emit(platform, program, 'cap_net_raw=ep', big);
+      assert.is(runSetter(platform, program), 0);
+      assert.is(xattrHex(big), libcapBytes(dir, 'cap_net_raw=ep'));
     } finally {
       remove();
     }

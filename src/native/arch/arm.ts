@@ -4,7 +4,7 @@
 // At process entry sp points at argc, [sp, #4] is argv[0].
 
 import { EM_ARM } from '../elf';
-import { S_IFMT, S_IFREG, type Operand, type Slot } from '../program';
+import { S_IFMT, S_IFREG, type OpenFlag, type Operand, type Slot } from '../program';
 import { checkSigned, createCodeBuffer, defineLabel, emitU32, finishCode, referLabel, referSymbol, type CodeBuffer } from './code';
 import type { EmitBackend, EmitInstruction } from '../../emit/instructions';
 
@@ -138,6 +138,17 @@ const openFlags = {
   O_CLOEXEC: 0o2000000,
 } as const;
 
+/**
+ * O_LARGEFILE (arch/arm/include/uapi/asm/fcntl.h): a 32-bit process must ask for it or openat fails with EOVERFLOW on
+ * a file of 2 GiB or more (64-bit kernels force it only for 64-bit processes). Every openFlags
+ * operand includes it, as glibc's open64 does.
+ */
+const O_LARGEFILE = 0o400000;
+
+function openFlagsValue(flags: readonly OpenFlag[]): number {
+  return flags.reduce((all, flag) => all | openFlags[flag], O_LARGEFILE);
+}
+
 /** struct stat64 (arch/arm/include/uapi/asm/stat.h): u64 st_dev, 4 bytes of padding, u32 __st_ino, then st_mode. */
 const ST_MODE_OFFSET = 16;
 
@@ -219,7 +230,7 @@ function emitOperand(code: ArmCode, rd: number, operand: Operand): void {
     case 'imm':
       return emitLoadImmediate(code, rd, operand.value);
     case 'openFlags':
-      return emitLoadImmediate(code, rd, operand.flags.reduce((all, flag) => all | openFlags[flag], 0));
+      return emitLoadImmediate(code, rd, openFlagsValue(operand.flags));
     case 'addr':
       return emitAddress(code, rd, operand.symbol, operand.offset ?? 0);
     case 'slot':

@@ -4,7 +4,7 @@
 // reference is a 32-bit field that link() patches.
 
 import { EM_386 } from '../elf';
-import { S_IFMT, S_IFREG, type Operand, type Slot } from '../program';
+import { S_IFMT, S_IFREG, type OpenFlag, type Operand, type Slot } from '../program';
 import { checkSigned, createCodeBuffer, defineLabel, emitBytes, finishCode, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
 import type { EmitBackend, EmitInstruction } from '../../emit/instructions';
 
@@ -119,6 +119,17 @@ const openFlags = {
   O_CLOEXEC: 0o2000000,
 } as const;
 
+/**
+ * O_LARGEFILE (include/uapi/asm-generic/fcntl.h): a 32-bit process must ask for it or openat fails with EOVERFLOW on
+ * a file of 2 GiB or more (64-bit kernels force it only for 64-bit processes). Every openFlags
+ * operand includes it, as glibc's open64 does.
+ */
+const O_LARGEFILE = 0o100000;
+
+function openFlagsValue(flags: readonly OpenFlag[]): number {
+  return flags.reduce((all, flag) => all | openFlags[flag], O_LARGEFILE);
+}
+
 /** struct stat64 (arch/x86/include/uapi/asm/stat.h): u64 st_dev, 4 bytes of padding, u32 __st_ino, then st_mode. */
 const ST_MODE_OFFSET = 16;
 
@@ -141,7 +152,7 @@ function emitOperand(code: CodeBuffer, reg: number, operand: Operand): void {
     case 'imm':
       return emitBytes(code, x86MovImm(reg, checkSigned(operand.value, 32, 'immediate')));
     case 'openFlags':
-      return emitBytes(code, x86MovImm(reg, operand.flags.reduce((all, flag) => all | openFlags[flag], 0)));
+      return emitBytes(code, x86MovImm(reg, openFlagsValue(operand.flags)));
     case 'addr':
       return emitWithSymbol(code, x86MovImm32(reg, 0), 1, operand.symbol, operand.offset ?? 0);
     case 'slot':
