@@ -78,6 +78,7 @@ export function writeNamedThenUnlink(dir: string, image: Uint8Array): number {
 
 /** Runs the image once (through `emulator` if given) from the first directory that allows it, and returns what it did. */
 export function runHelper(image: Uint8Array, emulator: readonly string[] = [], directories = candidateDirectories()): HelperRun {
+  if (!fs.existsSync('/proc/self/fd')) throw new NativeError('/proc is not mounted: the helper program is run from /proc/self/fd (mount proc, as Docker does)');
   const refused: string[] = [];
   for (const dir of directories) {
     let executable: number;

@@ -129,7 +129,7 @@ function runBatch(ops: readonly BatchOp[], options?: XattrBatchOptions, restorin
     return outcome.error !== undefined;
   });
   if (checkFailed) {
-    if (run.status !== EXIT_CHECK_FAILED) throw new NativeError(`${describeEnd(run)} after a failed check; nothing was written`);
+    if (run.signal === null && run.status !== EXIT_CHECK_FAILED) throw new NativeError(`${describeEnd(run)} after a failed check; nothing was written`);
     return { ok: false, outcomes, rolledBack: false };
   }
 

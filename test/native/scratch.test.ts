@@ -47,10 +47,12 @@ env -i "$(command -v chroot)" "$root" /node /main.cjs get /target
 env -i "$(command -v chroot)" "$root" /node /main.cjs remove /target
 env -i "$(command -v chroot)" "$root" /node /main.cjs get /missing
 list
+umount "$root/proc"
+env -i "$(command -v chroot)" "$root" /node /main.cjs get /target
 `;
   const out = execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script]).toString().trim().split('\n');
-  assert.is(out.length, 7, out.join('\n'));
-  const [before, set, bytes, get, remove, missing, after] = out as [string, string, string, string, string, string, string];
+  assert.is(out.length, 8, out.join('\n'));
+  const [before, set, bytes, get, remove, missing, after, noProc] = out as [string, string, string, string, string, string, string, string];
   assert.is(before.trim(), '. ./dev ./dev/null ./main.cjs ./node ./proc ./target');
   assert.equal(JSON.parse(set), { ok: true, outcomes: [{ op: { kind: 'set', path: '/target', value: netBind }, mode: 0o100644, previous: null }], rolledBack: false });
   assert.is(bytes, netBind);
@@ -58,6 +60,7 @@ list
   assert.ok(JSON.parse(remove).ok);
   assert.equal(JSON.parse(missing).outcomes[0].error, { stage: 'open', errno: 2, code: 'ENOENT' });
   assert.is(after.trim(), before.trim());
+  assert.equal(JSON.parse(noProc), { thrown: 'NativeError: /proc is not mounted: the helper program is run from /proc/self/fd (mount proc, as Docker does)' });
 });
 
 test.run();
