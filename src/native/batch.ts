@@ -95,7 +95,13 @@ export function buildBatchProgram(ops: readonly BatchOp[], options: BatchProgram
   const slot = (s: Slot): Operand => ({ kind: 'slot', slot: s });
   const imm = (value: number): Operand => ({ kind: 'imm', value });
   const addr = (symbol: string, offset = 0): Operand => ({ kind: 'addr', symbol, offset });
-  const fd = (i: number): Operand => slot(check(i, CHECK_OPEN));
+  const fds: Operand[] = ops.map((_, i) => slot(check(i, CHECK_OPEN)));
+  const fd = (i: number): Operand => fds[i]!;
+  const openFlags: Operand = { kind: 'openFlags', flags: OPEN_FLAGS };
+  const atFdcwd = imm(AT_FDCWD);
+  const zero = imm(0);
+  const statBuffer = addr('stat');
+  const valueSize = imm(VALUE_BUFFER_SIZE);
   const name = addr('name');
   const syscall = (nameOf: Extract<Instruction, { op: 'syscall' }>['name'], args: Operand[], save?: Slot): void => {
     code.push(save ? { op: 'syscall', name: nameOf, args, save } : { op: 'syscall', name: nameOf, args });
@@ -125,14 +131,14 @@ export function buildBatchProgram(ops: readonly BatchOp[], options: BatchProgram
         data.push({ name: `value${i}`, bytes: op.value });
       }
     }
-    syscall('openat', [imm(AT_FDCWD), addr(`path${i}`), { kind: 'openFlags', flags: OPEN_FLAGS }, imm(0)], check(i, CHECK_OPEN));
+    syscall('openat', [atFdcwd, addr(`path${i}`), openFlags, zero], check(i, CHECK_OPEN));
     jumpIfNegative('check_failed');
-    syscall('fstat', [fd(i), addr('stat')], keep(i, CHECK_FSTAT));
+    syscall('fstat', [fd(i), statBuffer], keep(i, CHECK_FSTAT));
     jumpIfNegative('check_failed');
     code.push(options.report ? { op: 'loadMode', stat: 'stat', save: check(i, CHECK_MODE) } : { op: 'loadMode', stat: 'stat' });
     code.push({ op: 'jumpIfNotRegularFile', target: 'check_failed' });
     if (options.report || op.kind === 'remove' || op.kind === 'clear' || undone.has(i)) {
-      syscall('fgetxattr', [fd(i), name, addr('checks', i * CHECK_RECORD_SIZE + CHECK_VALUE), imm(VALUE_BUFFER_SIZE)], check(i, CHECK_GET));
+      syscall('fgetxattr', [fd(i), name, addr('checks', i * CHECK_RECORD_SIZE + CHECK_VALUE), valueSize], check(i, CHECK_GET));
       code.push({ op: 'jumpIfEqual', value: -ENODATA, target: op.kind === 'remove' ? 'check_failed' : `checked${i}` });
       jumpIfNegative('check_failed');
       label(`checked${i}`);
@@ -147,7 +153,7 @@ export function buildBatchProgram(ops: readonly BatchOp[], options: BatchProgram
     const undoTarget = k === 0 ? 'write_failed' : `undo${writers[k - 1]}`;
     if (op.kind === 'set') {
       const value = values.get(Buffer.from(op.value).toString('hex'))!;
-      syscall('fsetxattr', [fd(i), name, addr(value), imm(op.value.length), imm(0)], keepWrite(i, WRITE_RESULT));
+      syscall('fsetxattr', [fd(i), name, addr(value), imm(op.value.length), zero], keepWrite(i, WRITE_RESULT));
       jumpIfNegative(undoTarget);
     } else if (op.kind === 'remove') {
       syscall('fremovexattr', [fd(i), name], keepWrite(i, WRITE_RESULT));
