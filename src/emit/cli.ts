@@ -37,7 +37,8 @@ Its exit status says what happened:
   ${SETTER_EXIT_ROLLBACK_FAILED}  a write failed and undoing an earlier one failed too
   N    any other status is the errno of the failing call: 2 ENOENT (no such PATH),
        40 ELOOP (PATH is a symbolic link), 1 EPERM (needs CAP_SETFCAP), 13 EACCES,
-       30 EROFS, 95 EOPNOTSUPP (filesystem without xattrs); nothing written
+       30 EROFS, 95 EOPNOTSUPP (filesystem without xattrs); nothing written. The
+       one exception: when deleting itself fails, every capability was already set.
 The program never deletes itself after a failure.
 `;
 
