@@ -30,7 +30,14 @@
 //      - The code's SIZE must not depend on any address: addresses are patched in by link() once
 //        the ELF layout is known (GeneratedCode, built with the helpers in arch/code.ts).
 //      - Every register except the result register may be clobbered by any instruction.
-//   3. Register it in arch/index.ts and add its qemu test to test/native/.
+//      - 32-bit architectures: a slot still holds 8 bytes (the 32-bit value and its sign word, in
+//        the architecture's byte order); a `slot` operand or `load` reads the 32-bit value.
+//      - The stat buffer is STAT_BUFFER_SIZE bytes, 8-aligned; data and bss items are 8-aligned.
+//   3. Register it in arch/index.ts (and ArchName), add it to ARCHES in test/native/helpers.ts
+//      with its qemu-<arch>-static emulator: test/native/arch.test.ts, batch.test.ts and
+//      xattr.test.ts then run every instruction and the whole batch semantics on it.
+// Errno values the programs compare with (ENODATA = 61) are asm-generic's, shared by x86, arm,
+// arm64, ppc, s390 and riscv (not by alpha, mips, parisc, sparc).
 // The program never falls off its end: the last instruction executed is a syscall to exit_group.
 
 /** Syscalls a helper may make. Each backend maps them to its numbers. */
