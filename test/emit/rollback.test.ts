@@ -59,4 +59,20 @@ for (const platform of PLATFORM_NAMES) {
   });
 }
 
+test('a setter that cannot delete itself (read-only mount) exits EROFS after setting everything', () => {
+  for (const platform of PLATFORM_NAMES) {
+    const target = join(area.dir, 'target');
+    writeFileSync(target, 'payload\n');
+    // written through the writable side, run through the read-only one
+    const status = emitMain(['--arch', platform, '--output', join(area.dir, 'source', '!setter'), 'cap_net_raw=ep', target], {}, {
+      stdout: () => {},
+      stderr: (text) => assert.unreachable(text),
+    });
+    assert.is(status, 0);
+    assert.is(runSetter(platform, join(mounted!, '!setter')), EROFS, platform);
+    assert.is(xattrHex(target), libcapBytes(area.dir, 'cap_net_raw=ep'), platform);
+    assert.ok(existsSync(join(mounted!, '!setter')));
+  }
+});
+
 test.run();
