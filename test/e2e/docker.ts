@@ -99,9 +99,9 @@ export function buildImageOrThrow(request: BuildRequest): string {
 }
 
 /** The published image (the repository's Dockerfile, from dist/), under an e2e tag. */
-export function buildToolImage(): string {
-  const tag = imageTag('tool');
-  const result = run('bash', [join(repo, 'build', 'image.sh')], { IMAGE: tag, DOCKER, DOCKER_BUILDKIT: '0' });
+export function buildToolImage(builder: Builder = 'legacy'): string {
+  const tag = imageTag(builder === 'legacy' ? 'tool' : `tool-${builder}`);
+  const result = run('bash', [join(repo, 'build', 'image.sh')], { IMAGE: tag, DOCKER, DOCKER_BUILDKIT: builder === 'buildkit' ? '1' : '0' });
   if (result.status !== 0) throw new Error(`npm run image failed:\n${result.output}`);
   return tag;
 }

@@ -5,15 +5,15 @@ import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { buildToolImage, docker, removeImages, repo, requireDaemonAndStandalone, savedLayers, standalone } from './docker';
+import { builders, buildToolImage, docker, removeImages, repo, requireDaemonAndStandalone, savedLayers, standalone } from './docker';
 
 const test = suite('e2e: published image');
 
 test.after(removeImages);
 
-test('one layer, one file: /setcap-static, the standalone itself; OCI labels; entry point', async () => {
+for (const builder of builders) test(`${builder}: one layer, one file: /setcap-static, the standalone itself; OCI labels; entry point`, async () => {
   requireDaemonAndStandalone();
-  const tag = buildToolImage();
+  const tag = buildToolImage(builder);
   const layers = await savedLayers(tag);
   assert.is(layers.length, 1);
   assert.equal(layers[0]!.map((entry) => `${entry.type} ${entry.path}`), ['file setcap-static']);
