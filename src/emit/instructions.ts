@@ -6,7 +6,9 @@
 //   after it. Stores argv[0] in `pointer` and, in `selfDelete`, 1 when the byte after the last '/'
 //   of argv[0] (its first byte when there is no '/') is '!', else 0. That covers both ways a
 //   one-shot setter is named: run as `/!set` and run as `./!set` or `!set` through PATH lookup.
-//   Both slots are written as sign-extended 8-byte words like any `save`.
+//   Both slots hold zero-extended 8-byte words (an address is unsigned): 32-bit backends store the
+//   low word only and leave the high word as the bss zero, since inspectArgv0 runs before anything
+//   else could have written there.
 // exitWithErrno — exit_group(-result): reached by a jump after a failed system call, whose result
 //   register holds -errno, so the exit status is the errno itself (1..4095, low 8 bits kept by the
 //   kernel; every errno Linux defines is below 256).

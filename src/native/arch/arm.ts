@@ -247,11 +247,17 @@ function emitSave(code: ArmCode, rs: number, slot: Slot): void {
   emit(code, armStr(R10, R9, 4));
 }
 
+/** Stores `rs` as the low word of the slot; the high word keeps the bss zero (a zero-extended word). */
+function emitSaveLow(code: ArmCode, rs: number, slot: Slot): void {
+  emitAddress(code, R9, slot.symbol, slot.offset);
+  emit(code, armStr(rs, R9, 0));
+}
+
 function emitInspectArgv0(code: ArmCode, pointer: Slot, selfDelete: Slot): void {
   const loop = newLabel(code);
   const done = newLabel(code);
   emit(code, armLdr(R0, SP, 4)); // r0 = argv[0]: sp points at argc at entry
-  emitSave(code, R0, pointer);
+  emitSaveLow(code, R0, pointer);
   emit(code, armMovImm(R2, 0)); // r2 = selfDelete
   emit(code, armCmpImm(R0, 0));
   emitBranch(code, COND_EQ, done); // no argv[0]: never delete
@@ -267,7 +273,7 @@ function emitInspectArgv0(code: ArmCode, pointer: Slot, selfDelete: Slot): void 
   emit(code, armCmpImm(R3, 0x21)); // '!'
   emit(code, armMovImm(R2, 1, COND_EQ));
   defineLabel(code.buffer, done);
-  emitSave(code, R2, selfDelete);
+  emitSaveLow(code, R2, selfDelete);
 }
 
 function emitSyscall(code: ArmCode, nr: number): void {

@@ -172,12 +172,17 @@ function emitJcc(code: CodeBuffer, cc: number, target: string): void {
   emitBytes(code, x86Jcc(cc, 0, 6, false));
 }
 
+/** Stores eax as the low word of the slot; the high word keeps the bss zero (a zero-extended word). */
+function emitSaveLow(code: CodeBuffer, slot: Slot): void {
+  emitWithSymbol(code, x86StoreAbsolute(EAX, 0), 2, slot.symbol, slot.offset);
+}
+
 function emitInspectArgv0(code: CodeBuffer, pointer: Slot, selfDelete: Slot, id: number): void {
   const loop = `i386.argv0.loop.${id}`;
   const next = `i386.argv0.next.${id}`;
   const done = `i386.argv0.done.${id}`;
   emitBytes(code, x86Load(EAX, ESP, 4)); // eax = argv[0]: esp points at argc at entry
-  emitSave(code, pointer);
+  emitSaveLow(code, pointer);
   emitBytes(code, x86MovImm(EDX, 0)); // no self-delete by default
   emitBytes(code, x86Test(EAX)); // argv[0] may be NULL
   emitJcc(code, CC_E, done);
@@ -195,7 +200,7 @@ function emitInspectArgv0(code: CodeBuffer, pointer: Slot, selfDelete: Slot, id:
   emitBytes(code, x86Sete(EDX));
   defineLabel(code, done);
   emitBytes(code, x86MovReg(EAX, EDX));
-  emitSave(code, selfDelete);
+  emitSaveLow(code, selfDelete);
 }
 
 function emitInstruction(code: CodeBuffer, instruction: EmitInstruction, id: number): void {
