@@ -17,7 +17,7 @@
 // Usage: npm run fuzz [-- --cases N --seed S]   (or FUZZ_CASES / FUZZ_SEED); exit 1 on any mismatch.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { CapTextError, formatCapText, formatRootidSuffix, parseCapText } from '../src/caps/text';
@@ -76,6 +76,9 @@ function run(command: string, args: string[], input?: string): Promise<RunResult
   });
 }
 
+/** Debian's python3 when present (a pyenv-style shim on PATH costs ~100 ms per start); $PYTHON overrides. */
+const PYTHON = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+
 const READ_XATTRS_PY = `
 import os, sys
 for p in sys.stdin.read().split('\\n'):
@@ -86,7 +89,7 @@ for p in sys.stdin.read().split('\\n'):
 
 /** Raw security.capability of each path as hex, or null when it has none. */
 async function readCapabilityXattrs(paths: string[]): Promise<(string | null)[]> {
-  const result = await run('python3', ['-c', READ_XATTRS_PY], paths.join('\n') + '\n');
+  const result = await run(PYTHON, ['-c', READ_XATTRS_PY], paths.join('\n') + '\n');
   if (result.status !== 0) throw new Error(`python3 os.getxattr failed: ${result.stderr}`);
   const lines = result.stdout.split('\n').slice(0, paths.length);
   return lines.map((line) => (line === '-' ? null : line));
@@ -207,7 +210,7 @@ for line in lines:
 /** Writes each attribute raw on its own file, then returns getcap -n's text per file (null: no line). */
 async function getcapOfAttributes(attributes: string[], dir: string): Promise<(string | null)[]> {
   const paths = attributes.map((_, i) => join(dir, String(i).padStart(6, '0')));
-  const written = await run('python3', ['-c', WRITE_XATTRS_PY], attributes.map((a, i) => `${paths[i]} ${a}`).join('\n') + '\n');
+  const written = await run(PYTHON, ['-c', WRITE_XATTRS_PY], attributes.map((a, i) => `${paths[i]} ${a}`).join('\n') + '\n');
   if (written.status !== 0) throw new Error(`python3 os.setxattr failed: ${written.stderr}`);
   const result = await run('getcap', ['-n', ...paths]);
   const texts = new Map<string, string>();

@@ -12,6 +12,12 @@ import * as assert from 'uvu/assert';
 
 export const REPO = resolve(__dirname, '../..');
 
+/**
+ * The Python that reads and writes raw attributes: Debian's own when present (a version-manager
+ * shim on PATH, such as pyenv's, costs about 100 ms per start). $PYTHON overrides.
+ */
+export const PYTHON = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+
 /** Scratch space on the root filesystem: the tool's /tmp is replaced while it runs. */
 export const SCRATCH_ROOT = '/var/tmp';
 
@@ -91,13 +97,13 @@ export type TreeSnapshot = Record<string, { mode: string; size: number; sha256?:
 
 /** Every entry under `dir` with its type, mode, contents hash, link target and raw security.capability. */
 export function snapshotTree(dir: string): TreeSnapshot {
-  return JSON.parse(execFileSync('python3', ['-c', SNAPSHOT_PY, dir], { encoding: 'utf8', maxBuffer: 256 << 20 }));
+  return JSON.parse(execFileSync(PYTHON, ['-c', SNAPSHOT_PY, dir], { encoding: 'utf8', maxBuffer: 256 << 20 }));
 }
 
 /** security.capability of one path as hex (not following a final symlink), or null when it has none. */
 export function readCapability(path: string): string | null {
   const out = execFileSync(
-    'python3',
+    PYTHON,
     ['-c', "import os,sys\ntry: print(os.getxattr(sys.argv[1],'security.capability',follow_symlinks=False).hex())\nexcept OSError as e: print('-' if e.errno in (61,95) else 'errno %d' % e.errno)", path],
     { encoding: 'utf8' },
   ).trim();
@@ -106,7 +112,7 @@ export function readCapability(path: string): string | null {
 
 /** Writes raw security.capability bytes (hex) on a path, as a crafted starting state. */
 export function writeCapability(path: string, hex: string): void {
-  execFileSync('python3', ['-c', "import os,sys; os.setxattr(sys.argv[1],'security.capability',bytes.fromhex(sys.argv[2]))", path, hex]);
+  execFileSync(PYTHON, ['-c', "import os,sys; os.setxattr(sys.argv[1],'security.capability',bytes.fromhex(sys.argv[2]))", path, hex]);
 }
 
 export interface ToolRun {

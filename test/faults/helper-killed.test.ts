@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertUnchanged, atExit, runTool, scratchDir, sha256, snapshotTree, toolBundle } from './harness';
+import { assertUnchanged, atExit, PYTHON, runTool, scratchDir, sha256, snapshotTree, toolBundle } from './harness';
 
 const FILES = 10000;
 
@@ -56,7 +56,7 @@ sys.exit(1)
 `;
 
 function removeCapabilities(dir: string): void {
-  execFileSync('python3', ['-c', "import os,sys\nfor n in os.listdir(sys.argv[1]):\n  try: os.removexattr(os.path.join(sys.argv[1],n),'security.capability')\n  except OSError: pass", dir]);
+  execFileSync(PYTHON, ['-c', "import os,sys\nfor n in os.listdir(sys.argv[1]):\n  try: os.removexattr(os.path.join(sys.argv[1],n),'security.capability')\n  except OSError: pass", dir]);
 }
 
 /** The messages a SIGKILL can produce, by the moment it lands (src/native/xattr.ts). */
@@ -84,7 +84,7 @@ test(`the helper SIGKILLed during a ${FILES}-file batch: files end as they start
   const DELAYS_MS = [0, 20, 30, 40, 50, 60, 70, 90];
   for (const [attempt, delay] of DELAYS_MS.entries()) {
     const report = join(dir, `killed.${attempt}`);
-    const watcher = spawn('python3', ['-c', WATCHER_PY, toolBundle(), report, String(delay / 1000)], { stdio: 'ignore' });
+    const watcher = spawn(PYTHON, ['-c', WATCHER_PY, toolBundle(), report, String(delay / 1000)], { stdio: 'ignore' });
     atExit(() => watcher.kill('SIGKILL'));
     // Let the watcher start before the tool does.
     const started = Date.now();

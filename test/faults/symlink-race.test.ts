@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { atExit, readCapability, runTool, scratchDir, sha256, toolBundle } from './harness';
+import { atExit, PYTHON, readCapability, runTool, scratchDir, sha256, toolBundle } from './harness';
 
 const RACER_PY = String.raw`
 import os, sys
@@ -31,7 +31,7 @@ test(`${RUNS} runs against a target raced by rename(symlink): the symlink's targ
   writeFileSync(join(dir, 'victim'), 'victim\n');
   writeFileSync(join(dir, 'app'), 'app\n');
   const toolHash = sha256(toolBundle());
-  const racer = spawn('python3', ['-c', RACER_PY, dir], { stdio: 'ignore' });
+  const racer = spawn(PYTHON, ['-c', RACER_PY, dir], { stdio: 'ignore' });
   atExit(() => racer.kill('SIGKILL'));
   const outcomes = new Map<string, number>();
   try {
