@@ -36,9 +36,11 @@ for (const platform of PLATFORM_NAMES) {
     try {
       const short = emit(platform, join(dir, 'short'), 'cap_net_bind_service=ep', '/app');
       const longer = emit(platform, join(dir, 'longer'), 'cap_net_bind_service=ep', '/usr/local/bin/app');
-      sizes.push(`${platform.padEnd(8)} /app: ${short.length} bytes, /usr/local/bin/app: ${longer.length} bytes`);
+      const longest = emit(platform, join(dir, 'longest'), 'cap_net_bind_service=ep', `/${'a'.repeat(30)}`);
+      sizes.push(`${platform.padEnd(8)} /app: ${short.length} bytes, /usr/local/bin/app: ${longer.length} bytes, a 31-byte path: ${longest.length} bytes`);
       assert.ok(short.length <= 512, `${platform}: ${short.length} bytes`);
       assert.ok(longer.length <= 512, `${platform}: ${longer.length} bytes`);
+      assert.ok(longest.length <= 512, `${platform}: ${longest.length} bytes for a 31-byte path`);
       assert.is(statSync(join(dir, 'short')).mode & 0o777, 0o755);
     } finally {
       remove();
