@@ -93,7 +93,8 @@ export function runHelper(image: Uint8Array, emulator: readonly string[] = [], d
       const program = '/proc/self/fd/3';
       const [command, ...args] = emulator.length > 0 ? [...emulator, program] : [program];
       result = spawnSync(command!, args, {
-        stdio: ['ignore', 'pipe', 'pipe', executable],
+        // A pipe, not 'ignore': 'ignore' makes libuv open /dev/null, which a bare chroot lacks.
+        stdio: ['pipe', 'pipe', 'pipe', executable],
         maxBuffer: Number.MAX_SAFE_INTEGER,
         windowsHide: true,
       });
