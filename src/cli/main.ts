@@ -1,6 +1,7 @@
-// The command line: setcap (the default), `get` (getcap), `pack`; getcap also when invoked under
+// The command line: setcap (the default), `get` (getcap), `pack`, `emit`; getcap also when invoked under
 // that name. Each command is one line in COMMANDS: (argv after its name, env) -> outcome.
 import * as path from 'node:path';
+import { emitMain } from '../emit/cli';
 import { packMain } from '../pack/cli';
 import type { CliEnv } from './env';
 import { getcapMain } from './getcap';
@@ -14,6 +15,7 @@ export type Command = (argv: readonly string[], env: CliEnv) => CommandOutcome;
 /** Subcommands by their first argument; anything else is setcap's command line. */
 export const COMMANDS: Readonly<Record<string, Command>> = {
   get: (argv, env) => getcapMain(argv, env, { usage: `${PROGRAM} get`, argv0: `${PROGRAM} get` }),
+  emit: (argv, env) => fromStatus(emitMain(argv, process.env, { stdout: env.stdout, stderr: env.stderr })),
   pack: (argv, env) => fromStatus(packMain(argv, process.env, { stdin: 0, stdout: 1, stderr: env.stderr })),
 };
 
