@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertUnchanged, isVerifyDivergence, scratchDir, snapshotTree, toolBundle, writeCapability } from './harness';
+import { assertUnchanged, isVerifyDivergence, PYTHON, scratchDir, snapshotTree, toolBundle, writeCapability } from './harness';
 
 const NET_RAW_EP = '0100000200200000000000000000000000000000';
 
@@ -23,9 +23,10 @@ function populate(dir: string): void {
   symlinkSync('f', join(dir, 'link'));
   symlinkSync('nowhere', join(dir, 'dangling'));
   mkdirSync(join(dir, 'd'));
+  execFileSync(PYTHON, ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', join(dir, 'sock')]);
 }
 
-const TARGETS = ['f', 'nocap', 'fifo', 'null', 'link', 'dangling', 'd', 'missing', 'f/', 'f/x'];
+const TARGETS = ['f', 'nocap', 'fifo', 'null', 'sock', 'link', 'dangling', 'd', 'missing', 'f/', 'f/x', 'n'.repeat(256)];
 const OPERATIONS = [['cap_net_raw+ep'], ['-r'], ['-v', 'cap_net_raw+ep'], ['-v', 'cap_kill+ep'], ['-q', 'cap_chown+p'], ['-n', '5', 'cap_chown+p'], ['='], ['cap_net_raw=ep cap_kill+e']];
 
 function run(command: string[], cwd: string) {
