@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { CapTextError, parseCapText } from '../caps/text';
 import { encodeVfsCap, fileCapsFromSets, FileCapsError } from '../caps/vfs';
 import { PLATFORM_NAMES, platformFromName, type PlatformName } from './platforms';
-import { SETTER_EXIT_NOT_REGULAR_FILE, SETTER_EXIT_ROLLBACK_FAILED, type SetterTarget } from './program';
-import { buildSetter } from './setter';
+import { SETTER_EXIT_NOT_REGULAR_FILE, SETTER_EXIT_ROLLBACK_FAILED } from '../native/batch';
+import { buildSetter, type SetterTarget } from './setter';
 
 export const EMIT_USAGE = `usage: setcap-static emit --arch ARCH --output FILE [--last-cap N] CAPS PATH [CAPS PATH ...]
 

@@ -1,26 +1,21 @@
 // Docker platform names -> the code generator for that machine.
-import { arm } from '../native/arch/arm';
-import { i386 } from '../native/arch/i386';
-import { ppc64le } from '../native/arch/ppc64le';
-import { riscv64 } from '../native/arch/riscv64';
-import { s390x } from '../native/arch/s390x';
-import type { EmitBackend } from './instructions';
-import { aarch64Emit, x86_64Emit } from './native-backends';
+import { backends } from '../native/arch';
+import type { Backend } from '../native/program';
 
 /**
  * The platforms `emit --arch` accepts, as `docker build --platform` names them (the `linux/`
  * prefix is optional). arm/v6 and arm/v7 share one program: it uses only ARMv6 A32 instructions.
  */
 export const PLATFORMS = {
-  amd64: x86_64Emit,
-  arm64: aarch64Emit,
-  'arm/v7': arm,
-  'arm/v6': arm,
-  '386': i386,
-  ppc64le,
-  s390x,
-  riscv64,
-} as const satisfies Record<string, EmitBackend>;
+  amd64: backends.x86_64,
+  arm64: backends.aarch64,
+  'arm/v7': backends.arm,
+  'arm/v6': backends.arm,
+  '386': backends.i386,
+  ppc64le: backends.ppc64le,
+  s390x: backends.s390x,
+  riscv64: backends.riscv64,
+} as const satisfies Record<string, Backend>;
 
 export type PlatformName = keyof typeof PLATFORMS;
 

@@ -1,9 +1,15 @@
-// A standalone setter: the setter program for the targets, generated for one platform and
-// assembled into a static ELF by the one ELF emitter (src/native/assemble.ts, src/native/elf.ts).
+// A standalone setter: the batch program in setter mode (src/native/batch.ts) for the targets,
+// generated for one platform and assembled into a static ELF by the one ELF emitter
+// (src/native/assemble.ts, src/native/elf.ts).
 import { assemble } from '../native/assemble';
-import type { Backend, Program } from '../native/program';
+import { buildBatchProgram } from '../native/batch';
 import { PLATFORMS, type PlatformName } from './platforms';
-import { buildSetterProgram, type SetterTarget } from './program';
+
+export interface SetterTarget {
+  path: string;
+  /** The security.capability bytes (encodeVfsCap). */
+  value: Uint8Array;
+}
 
 export interface Setter {
   elf: Uint8Array;
@@ -12,9 +18,7 @@ export interface Setter {
 }
 
 export function buildSetter(platform: PlatformName, targets: readonly SetterTarget[]): Setter {
-  const backend = PLATFORMS[platform];
-  // assemble() takes src/native/program.ts's types; an EmitBackend generates a superset of that IR
-  // (src/emit/instructions.ts), so the setter program and backend pass through it unchanged.
-  const { elf, codeSize, dataSize } = assemble(buildSetterProgram(targets) as unknown as Program, backend as unknown as Backend);
+  const program = buildBatchProgram(targets.map(({ path, value }) => ({ kind: 'set', path, value })), 'setter');
+  const { elf, codeSize, dataSize } = assemble(program, PLATFORMS[platform]);
   return { elf, codeSize, dataSize };
 }

@@ -25,6 +25,16 @@
 //        stat buffer, zero-extended, and saved to `save` if given.
 //      - jumpIfNegative / jumpIfEqual / jumpIfNotRegularFile test the result register and do not
 //        change it. jumpIfNotRegularFile jumps when (result & S_IFMT) != S_IFREG.
+//      - inspectArgv0: only as the FIRST instruction executed. At process entry the stack pointer
+//        still points at argc, with argv[0] right after it (a pointer, NULL when execve got an
+//        empty argv). Stores argv[0] in `pointer` and, in `selfDelete`, 1 when the byte after the
+//        last '/' of argv[0] (its first byte when there is no '/') is '!', else 0: a one-shot
+//        setter is run as `/!set`, `./!set` or `!set` through a PATH lookup. Both slots hold
+//        zero-extended words (an address is unsigned): a 32-bit backend may store the low word
+//        only, since nothing can have written the high word, still the bss zero, before it.
+//      - exitWithErrno: exit_group(-result). Reached by a jump after a failed syscall, whose
+//        result register holds -errno, so the exit status is the errno itself (the kernel keeps
+//        the low 8 bits; every errno Linux defines is below 256).
 //      - Branch targets may be megabytes away (one program serves 10,000 files): use sequences
 //        that reach the whole image (e.g. an inverted short branch over a long one).
 //      - The code's SIZE must not depend on any address: addresses are patched in by link() once
@@ -33,9 +43,11 @@
 //      - 32-bit architectures: a slot still holds 8 bytes (the 32-bit value and its sign word, in
 //        the architecture's byte order); a `slot` operand or `load` reads the 32-bit value.
 //      - The stat buffer is STAT_BUFFER_SIZE bytes, 8-aligned; data and bss items are 8-aligned.
-//   3. Register it in arch/index.ts (and ArchName), add it to ARCHES in test/native/helpers.ts
-//      with its qemu-<arch>-static emulator: test/native/arch.test.ts, batch.test.ts and
-//      xattr.test.ts then run every instruction and the whole batch semantics on it.
+//   3. Register it in arch/index.ts (and ArchName) and under its docker platform name in
+//      src/emit/platforms.ts with its runner in test/emit/helpers.ts: the emit tests then run the
+//      contract (backends.test.ts) and the setter (setter.test.ts, rollback.test.ts, many.test.ts)
+//      on it. Adding it to ARCHES in test/native/helpers.ts with its qemu-<arch>-static emulator
+//      runs test/native/arch.test.ts, batch.test.ts and xattr.test.ts (the report mode) too.
 // Errno values the programs compare with (ENODATA = 61) are asm-generic's, shared by x86, arm,
 // arm64, ppc, s390 and riscv (not by alpha, mips, parisc, sparc).
 // The program never falls off its end: the last instruction executed is a syscall to exit_group.
@@ -79,7 +91,9 @@ export type Instruction =
   | { op: 'jumpIfNegative'; target: string }
   | { op: 'jumpIfEqual'; value: number; target: string }
   | { op: 'jumpIfNotRegularFile'; target: string }
-  | { op: 'jump'; target: string };
+  | { op: 'jump'; target: string }
+  | { op: 'inspectArgv0'; pointer: Slot; selfDelete: Slot }
+  | { op: 'exitWithErrno' };
 
 export interface Program {
   code: Instruction[];
@@ -97,7 +111,8 @@ export const S_IFREG = 0o100000;
 /** openat(2) with this directory descriptor resolves relative paths against the working directory. */
 export const AT_FDCWD = -100;
 
-export type ArchName = 'x86_64' | 'aarch64';
+/** Architectures as `uname -m` names them (Debian's for 32-bit x86 and arm: i386, arm). */
+export type ArchName = 'x86_64' | 'aarch64' | 'arm' | 'i386' | 'ppc64le' | 's390x' | 'riscv64';
 
 export interface Backend {
   name: ArchName;

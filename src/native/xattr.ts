@@ -103,7 +103,7 @@ function runBatch(ops: readonly BatchOp[], options?: XattrBatchOptions, restorin
   const arch: ArchName | undefined = options?.arch ?? hostArch();
   if (!arch) throw new NativeError(`no code generator for this machine (${process.arch}); supported: ${Object.keys(backends).join(', ')}`);
   const backend = backends[arch];
-  const { elf } = assemble(buildBatchProgram(ops, { report: true }), backend);
+  const { elf } = assemble(buildBatchProgram(ops, 'report'), backend);
   const run = runHelper(elf, options?.emulator);
   const little = backend.endian === 'little';
 

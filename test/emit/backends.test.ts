@@ -7,8 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assemble } from '../../src/native/assemble';
-import { AT_FDCWD, STAT_BUFFER_SIZE, type Backend, type Program } from '../../src/native/program';
-import type { EmitInstruction } from '../../src/emit/instructions';
+import { AT_FDCWD, STAT_BUFFER_SIZE, type Instruction, type Program } from '../../src/native/program';
 import { PLATFORMS, PLATFORM_NAMES } from '../../src/emit/platforms';
 import { RUNNERS, requireTools, scratch } from './helpers';
 
@@ -17,7 +16,7 @@ const WIDE = 123456789;
 
 function contractProgram(): Program {
   const slot = (offset: number) => ({ symbol: 'slots', offset });
-  const code: EmitInstruction[] = [
+  const code: Instruction[] = [
     { op: 'inspectArgv0', pointer: slot(0), selfDelete: slot(8) },
     { op: 'store', slot: slot(16), value: WIDE },
     { op: 'load', slot: slot(16) },
@@ -54,7 +53,7 @@ function contractProgram(): Program {
     { op: 'exitWithErrno' },
   ];
   return {
-    code: code as Program['code'],
+    code,
     data: [
       { name: 'message', bytes: new Uint8Array(Buffer.from(MESSAGE)) },
       { name: 'root', bytes: new Uint8Array([0x2f, 0]) },
@@ -70,7 +69,7 @@ for (const platform of PLATFORM_NAMES) {
     const { dir, remove } = scratch();
     try {
       const program = join(dir, 'contract');
-      writeFileSync(program, assemble(contractProgram(), PLATFORMS[platform] as unknown as Backend).elf);
+      writeFileSync(program, assemble(contractProgram(), PLATFORMS[platform]).elf);
       chmodSync(program, 0o755);
       const runner = RUNNERS[platform];
       const result = runner.length === 0 ? spawnSync(program, [], { encoding: 'utf8' }) : spawnSync(runner[0]!, [...runner.slice(1), program], { encoding: 'utf8' });

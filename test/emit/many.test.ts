@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emitMain } from '../../src/emit/cli';
 import { PLATFORM_NAMES } from '../../src/emit/platforms';
-import { buildSetterProgram } from '../../src/emit/program';
+import { buildBatchProgram } from '../../src/native/batch';
 import { libcapBytes, requireTools, runSetter, scratch, xattrHexMany } from './helpers';
 
 const COUNT = 60;
@@ -16,7 +16,7 @@ const TEXTS = ['cap_net_bind_service=ep', 'cap_net_raw=p', 'cap_chown,cap_fowner
 test.before(requireTools);
 
 test('the program is past every near-mode limit', () => {
-  const program = buildSetterProgram(Array.from({ length: COUNT }, (_, i) => ({ path: `/f${i}`, value: new Uint8Array(20) })));
+  const program = buildBatchProgram(Array.from({ length: COUNT }, (_, i) => ({ kind: 'set', path: `/f${i}`, value: new Uint8Array(20) })), 'setter');
   assert.ok(program.code.length > 96, `${program.code.length} instructions: ppc64le NEAR_LIMIT is 96`);
 });
 

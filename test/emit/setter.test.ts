@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, truncateSyn
 import { join } from 'node:path';
 import { emitMain } from '../../src/emit/cli';
 import { PLATFORM_NAMES, type PlatformName } from '../../src/emit/platforms';
-import { SETTER_EXIT_NOT_REGULAR_FILE } from '../../src/emit/program';
+import { SETTER_EXIT_NOT_REGULAR_FILE } from '../../src/native/batch';
 import { libcapBytes, requireTools, runSetter, scratch, xattrHex } from './helpers';
 
 const ENOENT = 2;

@@ -33,6 +33,7 @@ const openFlags = {
 const ST_MODE_OFFSET = 16;
 
 const X0 = 0;
+const X2 = 2;
 const X8 = 8;
 const X9 = 9;
 const X10 = 10;
@@ -129,6 +130,25 @@ function emitFarBranchIf(code: CodeBuffer, cond: number, target: string): void {
   emitBranch(code, target);
 }
 
+/** inspectArgv0: x0 = argv[0], stored; x2 = (its last component starts with '!'), stored. */
+function emitInspectArgv0(code: CodeBuffer, pointer: Slot, selfDelete: Slot): void {
+  emit(code, 0xf94007e0); //         ldr   x0, [sp, #8]       argv[0]: sp points at argc at entry
+  emitStoreSlot(code, X0, pointer);
+  emitLoadImmediate(code, X2, 0); // mov   x2, #0             no self-delete by default
+  for (const word of [
+    0xb4000120, //                   cbz   x0, done           argv[0] may be NULL
+    0xaa0003e1, //                   mov   x1, x0             start of the last component
+    0x38401403, //             loop: ldrb  w3, [x0], #1
+    0x7100bc7f, //                   cmp   w3, #0x2f          '/'
+    0x9a810001, //                   csel  x1, x0, x1, eq
+    0x35ffffa3, //                   cbnz  w3, loop
+    0x39400023, //                   ldrb  w3, [x1]
+    0x7100847f, //                   cmp   w3, #0x21          '!'
+    0x9a9f17e2, //                   cset  x2, eq
+  ]) emit(code, word);
+  emitStoreSlot(code, X2, selfDelete); // done: str x2, selfDelete
+}
+
 function emitInstruction(code: CodeBuffer, instruction: Instruction): void {
   switch (instruction.op) {
     case 'label':
@@ -169,6 +189,12 @@ function emitInstruction(code: CodeBuffer, instruction: Instruction): void {
       return emitFarBranchIf(code, NE, instruction.target);
     case 'jump':
       return emitBranch(code, instruction.target);
+    case 'inspectArgv0':
+      return emitInspectArgv0(code, instruction.pointer, instruction.selfDelete);
+    case 'exitWithErrno':
+      emit(code, 0xcb0003e0); // neg x0, x0: -errno -> errno
+      emitLoadImmediate(code, X8, syscalls.exit_group);
+      return emit(code, SVC_0);
   }
 }
 

@@ -4,9 +4,8 @@
 // At process entry sp points at argc, [sp, #4] is argv[0].
 
 import { EM_ARM } from '../elf';
-import { S_IFMT, S_IFREG, type OpenFlag, type Operand, type Slot } from '../program';
+import { S_IFMT, S_IFREG, type OpenFlag, type Backend, type Instruction, type Operand, type Slot } from '../program';
 import { checkSigned, createCodeBuffer, defineLabel, emitU32, finishCode, referLabel, referSymbol, type CodeBuffer } from './code';
-import type { EmitBackend, EmitInstruction } from '../../emit/instructions';
 
 // ---- A32 instruction encoders (each returns one 32-bit instruction word) ----
 
@@ -281,7 +280,7 @@ function emitSyscall(code: ArmCode, nr: number): void {
   emit(code, armSvc());
 }
 
-function emitInstruction(code: ArmCode, instruction: EmitInstruction): void {
+function emitInstruction(code: ArmCode, instruction: Instruction): void {
   switch (instruction.op) {
     case 'label':
       return defineLabel(code.buffer, instruction.name);
@@ -327,7 +326,7 @@ function emitInstruction(code: ArmCode, instruction: EmitInstruction): void {
   }
 }
 
-export const arm: EmitBackend = {
+export const arm: Backend = {
   name: 'arm',
   elfClass: 32,
   endian: 'little',

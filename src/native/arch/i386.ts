@@ -4,9 +4,8 @@
 // reference is a 32-bit field that link() patches.
 
 import { EM_386 } from '../elf';
-import { S_IFMT, S_IFREG, type OpenFlag, type Operand, type Slot } from '../program';
+import { S_IFMT, S_IFREG, type OpenFlag, type Backend, type Instruction, type Operand, type Slot } from '../program';
 import { checkSigned, createCodeBuffer, defineLabel, emitBytes, finishCode, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
-import type { EmitBackend, EmitInstruction } from '../../emit/instructions';
 
 // ---- IA-32 instruction encoders (each returns bytes) ----
 
@@ -203,7 +202,7 @@ function emitInspectArgv0(code: CodeBuffer, pointer: Slot, selfDelete: Slot, id:
   emitSaveLow(code, selfDelete);
 }
 
-function emitInstruction(code: CodeBuffer, instruction: EmitInstruction, id: number): void {
+function emitInstruction(code: CodeBuffer, instruction: Instruction, id: number): void {
   switch (instruction.op) {
     case 'label':
       return defineLabel(code, instruction.name);
@@ -247,7 +246,7 @@ function emitInstruction(code: CodeBuffer, instruction: EmitInstruction, id: num
   }
 }
 
-export const i386: EmitBackend = {
+export const i386: Backend = {
   name: 'i386',
   elfClass: 32,
   endian: 'little',

@@ -6,9 +6,8 @@
 // Addresses are absolute (the image sits below 2 GiB and is not relocated): lis + ori/ld/std.
 
 import { EM_PPC64 } from '../elf';
-import { S_IFMT, S_IFREG, type Operand, type Slot } from '../program';
+import { S_IFMT, S_IFREG, type Backend, type Instruction, type Operand, type Slot } from '../program';
 import { checkSigned, createCodeBuffer, defineLabel, emitU32, finishCode, referLabel, referSymbol, type CodeBuffer } from './code';
-import type { EmitBackend, EmitInstruction } from '../../emit/instructions';
 
 // ---- Power ISA instruction encoders (each returns one 32-bit instruction word) ----
 
@@ -274,7 +273,7 @@ function emitInspectArgv0(code: PpcCode, pointer: Slot, selfDelete: Slot, id: nu
   emitSave(code, R5, selfDelete);
 }
 
-function emitInstruction(code: PpcCode, instruction: EmitInstruction, id: number): void {
+function emitInstruction(code: PpcCode, instruction: Instruction, id: number): void {
   switch (instruction.op) {
     case 'label':
       return defineLabel(code.buffer, instruction.name);
@@ -320,7 +319,7 @@ function emitInstruction(code: PpcCode, instruction: EmitInstruction, id: number
   }
 }
 
-export const ppc64le: EmitBackend = {
+export const ppc64le: Backend = {
   name: 'ppc64le',
   elfClass: 64,
   endian: 'little',

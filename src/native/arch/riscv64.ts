@@ -4,9 +4,8 @@
 // Every data/bss reference is pc-relative: auipc + addi/ld/sd/lwu (±2 GiB, always two instructions).
 
 import { EM_RISCV } from '../elf';
-import { S_IFMT, S_IFREG, type Operand, type Slot } from '../program';
+import { S_IFMT, S_IFREG, type Backend, type Instruction, type Operand, type Slot } from '../program';
 import { checkSigned, createCodeBuffer, defineLabel, emitU32, finishCode, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
-import type { EmitBackend, EmitInstruction } from '../../emit/instructions';
 
 // ---- RV64I instruction encoders (each returns one 32-bit instruction word) ----
 
@@ -253,7 +252,7 @@ function emitInspectArgv0(code: RiscvCode, pointer: Slot, selfDelete: Slot): voi
   emitSave(code, A2, selfDelete);
 }
 
-function emitInstruction(code: RiscvCode, instruction: EmitInstruction): void {
+function emitInstruction(code: RiscvCode, instruction: Instruction): void {
   switch (instruction.op) {
     case 'label':
       return defineLabel(code.buffer, instruction.name);
@@ -295,7 +294,7 @@ function emitInstruction(code: RiscvCode, instruction: EmitInstruction): void {
   }
 }
 
-export const riscv64: EmitBackend = {
+export const riscv64: Backend = {
   name: 'riscv64',
   elfClass: 64,
   endian: 'little',

@@ -7,9 +7,8 @@
 // every reference has one size whatever the distance.
 
 import { EM_S390 } from '../elf';
-import { S_IFMT, S_IFREG, type Operand, type Slot } from '../program';
+import { S_IFMT, S_IFREG, type Backend, type Instruction, type Operand, type Slot } from '../program';
 import { checkSigned, createCodeBuffer, defineLabel, emitBytes, finishCode, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
-import type { EmitBackend, EmitInstruction } from '../../emit/instructions';
 
 // ---- z/Architecture instruction encoders (each returns bytes, big-endian) ----
 
@@ -216,7 +215,7 @@ function emitInspectArgv0(code: CodeBuffer, pointer: Slot, selfDelete: Slot, id:
   emitSave(code, R4, selfDelete);
 }
 
-function emitInstruction(code: CodeBuffer, instruction: EmitInstruction, id: number): void {
+function emitInstruction(code: CodeBuffer, instruction: Instruction, id: number): void {
   switch (instruction.op) {
     case 'label':
       return defineLabel(code, instruction.name);
@@ -259,7 +258,7 @@ function emitInstruction(code: CodeBuffer, instruction: EmitInstruction, id: num
   }
 }
 
-export const s390x: EmitBackend = {
+export const s390x: Backend = {
   name: 's390x',
   elfClass: 64,
   endian: 'big',

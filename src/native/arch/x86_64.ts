@@ -33,6 +33,7 @@ const ST_MODE_OFFSET = 24;
 
 const RAX = 0;
 const RCX = 1;
+const RDX = 2;
 /** rdi, rsi, rdx, r10, r8, r9 */
 const ARGUMENT_REGISTERS = [7, 6, 2, 10, 8, 9] as const;
 
@@ -111,6 +112,27 @@ const JE = [0x0f, 0x84];
 const JNE = [0x0f, 0x85];
 const JMP = [0xe9];
 
+/** inspectArgv0: rax = argv[0], stored; rdx = (its last component starts with '!'), stored. */
+function emitInspectArgv0(code: CodeBuffer, pointer: Slot, selfDelete: Slot): void {
+  emitBytes(code, [0x48, 0x8b, 0x44, 0x24, 0x08]); //  mov    0x8(%rsp),%rax    argv[0]: rsp points at argc at entry
+  emitRipRelative(code, 0x89, RAX, pointer.symbol, pointer.offset); // mov %rax,pointer(%rip)
+  emitBytes(code, [
+    0x31, 0xd2, //                    xor    %edx,%edx         no self-delete by default
+    0x48, 0x85, 0xc0, //              test   %rax,%rax         argv[0] may be NULL
+    0x74, 0x1a, //                    je     done
+    0x48, 0x89, 0xc1, //              mov    %rax,%rcx         start of the last component
+    0x0f, 0xb6, 0x30, //        loop: movzbl (%rax),%esi
+    0x48, 0xff, 0xc0, //              inc    %rax
+    0x83, 0xfe, 0x2f, //              cmp    $0x2f,%esi        '/'
+    0x48, 0x0f, 0x44, 0xc8, //        cmove  %rax,%rcx
+    0x85, 0xf6, //                    test   %esi,%esi
+    0x75, 0xef, //                    jne    loop
+    0x80, 0x39, 0x21, //              cmpb   $0x21,(%rcx)      '!'
+    0x0f, 0x94, 0xc2, //              sete   %dl
+  ]);
+  emitRipRelative(code, 0x89, RDX, selfDelete.symbol, selfDelete.offset); // done: mov %rdx,selfDelete(%rip)
+}
+
 function emitInstruction(code: CodeBuffer, instruction: Instruction): void {
   switch (instruction.op) {
     case 'label':
@@ -157,6 +179,13 @@ function emitInstruction(code: CodeBuffer, instruction: Instruction): void {
       return emitJump(code, JNE, instruction.target);
     case 'jump':
       return emitJump(code, JMP, instruction.target);
+    case 'inspectArgv0':
+      return emitInspectArgv0(code, instruction.pointer, instruction.selfDelete);
+    case 'exitWithErrno':
+      emitBytes(code, [0x48, 0xf7, 0xd8]); // neg rax: -errno -> errno
+      emitBytes(code, [0x89, 0xc7]); // mov edi, eax
+      emitLoadImmediate(code, RAX, syscalls.exit_group);
+      return emitBytes(code, [0x0f, 0x05]); // syscall
   }
 }
 
