@@ -29,8 +29,9 @@ deletes itself afterwards when its name starts with '!' (run it as /!set):
 CAPS is libcap text ("cap_net_bind_service=ep"). PATH is as the program will see it
 in the image (absolute, or relative to the working directory of RUN).
 
-The program opens every PATH (O_NOFOLLOW), checks it is a regular file and reads its
-current attribute before the first write; if a write fails, earlier ones are undone.
+The program opens every PATH (O_NOFOLLOW) and checks it is a regular file before the
+first write, reading the attribute of each PATH a later write may have to restore; if a
+write fails, earlier ones are undone.
 Its exit status says what happened:
   0    every capability set (and the program deleted, when named !...)
   ${SETTER_EXIT_NOT_REGULAR_FILE}  a PATH is not a regular file; nothing written

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlatformName } from '../../src/emit/platforms';
+import { pythonGetCaps } from '../native/helpers';
 
 /** How each platform's program is run on this x86_64 machine (qemu-user passes xattr syscalls to the host kernel). */
 export const RUNNERS: Record<PlatformName, string[]> = {
@@ -35,30 +36,12 @@ export function scratch(): { dir: string; remove: () => void } {
 
 /** The raw security.capability bytes as hex, or null when the file has none (python's os.getxattr: no libcap). */
 export function xattrHex(path: string): string | null {
-  const out = execFileSync('python3', ['-c', `
-import os, sys
-try:
-    print(os.getxattr(sys.argv[1], 'security.capability', follow_symlinks=False).hex())
-except OSError as e:
-    import errno
-    if e.errno == errno.ENODATA: print('none')
-    else: raise
-`, path]).toString().trim();
-  return out === 'none' ? null : out;
+  return xattrHexMany([path])[0]!;
 }
 
 /** xattrHex for many paths in one python run. */
 export function xattrHexMany(paths: readonly string[]): (string | null)[] {
-  const out = execFileSync('python3', ['-c', `
-import os, sys, errno
-for p in sys.argv[1:]:
-    try:
-        print(os.getxattr(p, 'security.capability', follow_symlinks=False).hex())
-    except OSError as e:
-        if e.errno == errno.ENODATA: print('none')
-        else: raise
-`, ...paths]).toString().trim().split('\n');
-  return out.map((line) => (line === 'none' ? null : line));
+  return pythonGetCaps(paths).map((value) => value?.toString('hex') ?? null);
 }
 
 /** libcap 2.66 setcap on a scratch file: the oracle's bytes for `text`. */

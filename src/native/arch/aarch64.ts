@@ -6,28 +6,14 @@
 
 import { EM_AARCH64 } from '../elf';
 import { type Backend, type Instruction, type Operand, type Slot } from '../program';
-import { checkSigned, createCodeBuffer, defineLabel, emitU32, finishCode, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
+import { ASM_GENERIC_OPEN_FLAGS, ASM_GENERIC_SYSCALLS } from './asm-generic';
+import { checkSigned, defineLabel, emitU32, generateWith, openFlagsValue, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
 
-/** include/uapi/asm-generic/unistd.h (arm64 uses the generic table; fstat is __NR3264_fstat). */
-const syscalls = {
-  fsetxattr: 7,
-  fgetxattr: 10,
-  fremovexattr: 16,
-  unlinkat: 35,
-  openat: 56,
-  write: 64,
-  fstat: 80,
-  exit_group: 94,
-} as const;
+/** arm64 uses include/uapi/asm-generic/unistd.h. */
+const syscalls = ASM_GENERIC_SYSCALLS;
 
 /** arch/arm64/include/uapi/asm/fcntl.h: O_DIRECTORY, O_NOFOLLOW, O_DIRECT, O_LARGEFILE differ from the generic values. */
-const openFlags = {
-  O_RDONLY: 0,
-  O_NOCTTY: 0o400,
-  O_NONBLOCK: 0o4000,
-  O_NOFOLLOW: 0o100000,
-  O_CLOEXEC: 0o2000000,
-} as const;
+const openFlags = { ...ASM_GENERIC_OPEN_FLAGS, O_NOFOLLOW: 0o100000 };
 
 /** struct stat (include/uapi/asm-generic/stat.h): st_dev and st_ino are 8 bytes each, then st_mode. */
 const ST_MODE_OFFSET = 16;
@@ -106,7 +92,7 @@ function emitOperand(code: CodeBuffer, reg: number, operand: Operand): void {
     case 'imm':
       return emitLoadImmediate(code, reg, operand.value);
     case 'openFlags':
-      return emitLoadImmediate(code, reg, operand.flags.reduce((all, flag) => all | openFlags[flag], 0));
+      return emitLoadImmediate(code, reg, openFlagsValue(openFlags, operand.flags));
     case 'addr':
       return emitAddress(code, reg, operand.symbol, operand.offset ?? 0);
     case 'slot':
@@ -207,9 +193,5 @@ export const aarch64: Backend = {
   syscalls,
   openFlags,
   statModeOffset: ST_MODE_OFFSET,
-  generate(instructions) {
-    const code = createCodeBuffer();
-    for (const instruction of instructions) emitInstruction(code, instruction);
-    return finishCode(code);
-  },
+  generate: generateWith(emitInstruction),
 };

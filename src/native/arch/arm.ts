@@ -4,8 +4,9 @@
 // At process entry sp points at argc, [sp, #4] is argv[0].
 
 import { EM_ARM } from '../elf';
-import { S_IFMT, S_IFREG, type OpenFlag, type Backend, type Instruction, type Operand, type Slot } from '../program';
-import { checkSigned, createCodeBuffer, defineLabel, emitU32, finishCode, referLabel, referSymbol, type CodeBuffer } from './code';
+import { S_IFMT, S_IFREG, type Backend, type Instruction, type Operand, type Slot } from '../program';
+import { ASM_GENERIC_OPEN_FLAGS } from './asm-generic';
+import { checkSigned, createCodeBuffer, defineLabel, emitU32, finishCode, openFlagsValue, referLabel, referSymbol, type CodeBuffer } from './code';
 
 // ---- A32 instruction encoders (each returns one 32-bit instruction word) ----
 
@@ -115,7 +116,6 @@ export function armMovAsr(rd: number, rm: number, shift: number, cond = COND_AL)
 
 // ---- the code generator ----
 
-
 /** arch/arm/tools/syscall.tbl (EABI numbers; the 32-bit ABI's fstat64 fills struct stat64). */
 const syscalls = {
   write: 4,
@@ -129,13 +129,7 @@ const syscalls = {
 } as const;
 
 /** arch/arm/include/uapi/asm/fcntl.h: O_DIRECTORY, O_NOFOLLOW, O_DIRECT, O_LARGEFILE differ from the generic values. */
-const openFlags = {
-  O_RDONLY: 0,
-  O_NOCTTY: 0o400,
-  O_NONBLOCK: 0o4000,
-  O_NOFOLLOW: 0o100000,
-  O_CLOEXEC: 0o2000000,
-} as const;
+const openFlags = { ...ASM_GENERIC_OPEN_FLAGS, O_NOFOLLOW: 0o100000 };
 
 /**
  * O_LARGEFILE (arch/arm/include/uapi/asm/fcntl.h): a 32-bit process must ask for it or openat fails with EOVERFLOW on
@@ -143,10 +137,6 @@ const openFlags = {
  * operand includes it, as glibc's open64 does.
  */
 const O_LARGEFILE = 0o400000;
-
-function openFlagsValue(flags: readonly OpenFlag[]): number {
-  return flags.reduce((all, flag) => all | openFlags[flag], O_LARGEFILE);
-}
 
 /** struct stat64 (arch/arm/include/uapi/asm/stat.h): u64 st_dev, 4 bytes of padding, u32 __st_ino, then st_mode. */
 const ST_MODE_OFFSET = 16;
@@ -229,7 +219,7 @@ function emitOperand(code: ArmCode, rd: number, operand: Operand): void {
     case 'imm':
       return emitLoadImmediate(code, rd, operand.value);
     case 'openFlags':
-      return emitLoadImmediate(code, rd, openFlagsValue(operand.flags));
+      return emitLoadImmediate(code, rd, openFlagsValue(openFlags, operand.flags, O_LARGEFILE));
     case 'addr':
       return emitAddress(code, rd, operand.symbol, operand.offset ?? 0);
     case 'slot':

@@ -2,7 +2,7 @@
 // every reference to a label or a data/bss symbol is recorded as a fixup that link() patches
 // once the ELF layout gives each one its address. Sizes therefore never depend on addresses.
 
-import type { GeneratedCode } from '../program';
+import type { GeneratedCode, Instruction, OpenFlag } from '../program';
 
 /** Patches the bytes of one reference: `at` is the offset of the instruction inside the code, `here` its address. */
 export type Patch = (view: DataView, at: number, target: number, here: number) => void;
@@ -91,4 +91,18 @@ export function checkSigned(value: number, bits: number, what: string): number {
   const limit = 2 ** (bits - 1);
   if (!Number.isInteger(value) || value < -limit || value >= limit) throw new RangeError(`${what} ${value} does not fit ${bits} signed bits`);
   return value;
+}
+
+/** The OR of open flags in an architecture's values, with `always` (O_LARGEFILE on 32-bit) set too. */
+export function openFlagsValue(table: Readonly<Record<OpenFlag, number>>, flags: readonly OpenFlag[], always = 0): number {
+  return flags.reduce((all, flag) => all | table[flag], always);
+}
+
+/** A Backend's generate() for a generator that needs only the buffer (and each instruction's index, for local labels). */
+export function generateWith(emitInstruction: (code: CodeBuffer, instruction: Instruction, index: number) => void): (instructions: readonly Instruction[]) => GeneratedCode {
+  return (instructions) => {
+    const code = createCodeBuffer();
+    instructions.forEach((instruction, index) => emitInstruction(code, instruction, index));
+    return finishCode(code);
+  };
 }

@@ -4,8 +4,9 @@
 // reference is a 32-bit field that link() patches.
 
 import { EM_386 } from '../elf';
-import { S_IFMT, S_IFREG, type OpenFlag, type Backend, type Instruction, type Operand, type Slot } from '../program';
-import { checkSigned, createCodeBuffer, defineLabel, emitBytes, finishCode, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
+import { S_IFMT, S_IFREG, type Backend, type Instruction, type Operand, type Slot } from '../program';
+import { ASM_GENERIC_OPEN_FLAGS } from './asm-generic';
+import { checkSigned, defineLabel, emitBytes, generateWith, openFlagsValue, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
 
 // ---- IA-32 instruction encoders (each returns bytes) ----
 
@@ -109,14 +110,8 @@ const syscalls = {
   unlinkat: 301,
 } as const;
 
-/** include/uapi/asm-generic/fcntl.h (x86 uses the generic values). */
-const openFlags = {
-  O_RDONLY: 0,
-  O_NOCTTY: 0o400,
-  O_NONBLOCK: 0o4000,
-  O_NOFOLLOW: 0o400000,
-  O_CLOEXEC: 0o2000000,
-} as const;
+/** x86 uses include/uapi/asm-generic/fcntl.h unchanged. */
+const openFlags = ASM_GENERIC_OPEN_FLAGS;
 
 /**
  * O_LARGEFILE (include/uapi/asm-generic/fcntl.h): a 32-bit process must ask for it or openat fails with EOVERFLOW on
@@ -124,10 +119,6 @@ const openFlags = {
  * operand includes it, as glibc's open64 does.
  */
 const O_LARGEFILE = 0o100000;
-
-function openFlagsValue(flags: readonly OpenFlag[]): number {
-  return flags.reduce((all, flag) => all | openFlags[flag], O_LARGEFILE);
-}
 
 /** struct stat64 (arch/x86/include/uapi/asm/stat.h): u64 st_dev, 4 bytes of padding, u32 __st_ino, then st_mode. */
 const ST_MODE_OFFSET = 16;
@@ -151,7 +142,7 @@ function emitOperand(code: CodeBuffer, reg: number, operand: Operand): void {
     case 'imm':
       return emitBytes(code, x86MovImm(reg, checkSigned(operand.value, 32, 'immediate')));
     case 'openFlags':
-      return emitBytes(code, x86MovImm(reg, openFlagsValue(operand.flags)));
+      return emitBytes(code, x86MovImm(reg, openFlagsValue(openFlags, operand.flags, O_LARGEFILE)));
     case 'addr':
       return emitWithSymbol(code, x86MovImm32(reg, 0), 1, operand.symbol, operand.offset ?? 0);
     case 'slot':
@@ -255,9 +246,5 @@ export const i386: Backend = {
   syscalls,
   openFlags,
   statModeOffset: ST_MODE_OFFSET,
-  generate(instructions) {
-    const code = createCodeBuffer();
-    instructions.forEach((instruction, id) => emitInstruction(code, instruction, id));
-    return finishCode(code);
-  },
+  generate: generateWith(emitInstruction),
 };

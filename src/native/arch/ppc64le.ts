@@ -7,7 +7,8 @@
 
 import { EM_PPC64 } from '../elf';
 import { S_IFMT, S_IFREG, type Backend, type Instruction, type Operand, type Slot } from '../program';
-import { checkSigned, createCodeBuffer, defineLabel, emitU32, finishCode, referLabel, referSymbol, type CodeBuffer } from './code';
+import { ASM_GENERIC_OPEN_FLAGS } from './asm-generic';
+import { checkSigned, createCodeBuffer, defineLabel, emitU32, finishCode, openFlagsValue, referLabel, referSymbol, type CodeBuffer } from './code';
 
 // ---- Power ISA instruction encoders (each returns one 32-bit instruction word) ----
 
@@ -110,13 +111,7 @@ const syscalls = {
 } as const;
 
 /** arch/powerpc/include/uapi/asm/fcntl.h: O_DIRECTORY, O_NOFOLLOW, O_LARGEFILE, O_DIRECT differ from the generic values. */
-const openFlags = {
-  O_RDONLY: 0,
-  O_NOCTTY: 0o400,
-  O_NONBLOCK: 0o4000,
-  O_NOFOLLOW: 0o100000,
-  O_CLOEXEC: 0o2000000,
-} as const;
+const openFlags = { ...ASM_GENERIC_OPEN_FLAGS, O_NOFOLLOW: 0o100000 };
 
 /** struct stat (arch/powerpc/include/uapi/asm/stat.h, 64-bit): st_dev, st_ino, st_nlink are 8 bytes each, then st_mode. */
 const ST_MODE_OFFSET = 24;
@@ -211,7 +206,7 @@ function emitOperand(code: PpcCode, rt: number, operand: Operand): void {
     case 'imm':
       return emitAll(code, ppcLoadImmediate(rt, operand.value));
     case 'openFlags':
-      return emitAll(code, ppcLoadImmediate(rt, operand.flags.reduce((all, flag) => all | openFlags[flag], 0)));
+      return emitAll(code, ppcLoadImmediate(rt, openFlagsValue(openFlags, operand.flags)));
     case 'addr':
       return emitAddress(code, rt, operand.symbol, operand.offset ?? 0);
     case 'slot':

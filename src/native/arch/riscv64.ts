@@ -5,7 +5,8 @@
 
 import { EM_RISCV } from '../elf';
 import { S_IFMT, S_IFREG, type Backend, type Instruction, type Operand, type Slot } from '../program';
-import { checkSigned, createCodeBuffer, defineLabel, emitU32, finishCode, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
+import { ASM_GENERIC_OPEN_FLAGS, ASM_GENERIC_SYSCALLS } from './asm-generic';
+import { checkSigned, createCodeBuffer, defineLabel, emitU32, finishCode, openFlagsValue, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
 
 // ---- RV64I instruction encoders (each returns one 32-bit instruction word) ----
 
@@ -101,26 +102,11 @@ export const rvJalr = (rd: number, rs1: number, imm: number) => iType(0x67, 0, r
 
 // ---- the code generator ----
 
-/** include/uapi/asm-generic/unistd.h (riscv64 uses the generic table; fstat is __NR3264_fstat). */
-const syscalls = {
-  fsetxattr: 7,
-  fgetxattr: 10,
-  fremovexattr: 16,
-  unlinkat: 35,
-  openat: 56,
-  write: 64,
-  fstat: 80,
-  exit_group: 94,
-} as const;
+/** riscv64 uses include/uapi/asm-generic/unistd.h. */
+const syscalls = ASM_GENERIC_SYSCALLS;
 
 /** riscv uses include/uapi/asm-generic/fcntl.h unchanged. */
-const openFlags = {
-  O_RDONLY: 0,
-  O_NOCTTY: 0o400,
-  O_NONBLOCK: 0o4000,
-  O_NOFOLLOW: 0o400000,
-  O_CLOEXEC: 0o2000000,
-} as const;
+const openFlags = ASM_GENERIC_OPEN_FLAGS;
 
 /** struct stat (include/uapi/asm-generic/stat.h): st_dev and st_ino are 8 bytes each, then st_mode. */
 const ST_MODE_OFFSET = 16;
@@ -177,7 +163,7 @@ function emitOperand(code: RiscvCode, rd: number, operand: Operand): void {
     case 'imm':
       return rvLoadImmediate(rd, checkSigned(operand.value, 32, 'immediate')).forEach((w) => emit(code, w));
     case 'openFlags':
-      return rvLoadImmediate(rd, operand.flags.reduce((all, flag) => all | openFlags[flag], 0)).forEach((w) => emit(code, w));
+      return rvLoadImmediate(rd, openFlagsValue(openFlags, operand.flags)).forEach((w) => emit(code, w));
     case 'addr':
       return emitPcRelative(code, operand.symbol, operand.offset ?? 0, rd, rvAddi(rd, rd, 0), false);
     case 'slot':

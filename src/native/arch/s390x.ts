@@ -8,7 +8,8 @@
 
 import { EM_S390 } from '../elf';
 import { S_IFMT, S_IFREG, type Backend, type Instruction, type Operand, type Slot } from '../program';
-import { checkSigned, createCodeBuffer, defineLabel, emitBytes, finishCode, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
+import { ASM_GENERIC_OPEN_FLAGS } from './asm-generic';
+import { checkSigned, defineLabel, emitBytes, generateWith, openFlagsValue, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
 
 // ---- z/Architecture instruction encoders (each returns bytes, big-endian) ----
 
@@ -125,13 +126,7 @@ const syscalls = {
 } as const;
 
 /** s390 uses include/uapi/asm-generic/fcntl.h unchanged. */
-const openFlags = {
-  O_RDONLY: 0,
-  O_NOCTTY: 0o400,
-  O_NONBLOCK: 0o4000,
-  O_NOFOLLOW: 0o400000,
-  O_CLOEXEC: 0o2000000,
-} as const;
+const openFlags = ASM_GENERIC_OPEN_FLAGS;
 
 /** struct stat (arch/s390/include/uapi/asm/stat.h, 64-bit): st_dev, st_ino, st_nlink are 8 bytes each, then st_mode. */
 const ST_MODE_OFFSET = 24;
@@ -155,7 +150,7 @@ function emitOperand(code: CodeBuffer, r: number, operand: Operand): void {
     case 'imm':
       return emitBytes(code, s390LoadImmediate(r, checkSigned(operand.value, 32, 'immediate')));
     case 'openFlags':
-      return emitBytes(code, s390LoadImmediate(r, operand.flags.reduce((all, flag) => all | openFlags[flag], 0)));
+      return emitBytes(code, s390LoadImmediate(r, openFlagsValue(openFlags, operand.flags)));
     case 'addr':
       referSymbol(code, operand.symbol, operand.offset ?? 0, (view, at, target) => view.setUint32(at + 2, target >>> 0, false));
       return emitBytes(code, s390Llilf(r, 0));
@@ -267,9 +262,5 @@ export const s390x: Backend = {
   syscalls,
   openFlags,
   statModeOffset: ST_MODE_OFFSET,
-  generate(instructions) {
-    const code = createCodeBuffer();
-    instructions.forEach((instruction, id) => emitInstruction(code, instruction, id));
-    return finishCode(code);
-  },
+  generate: generateWith(emitInstruction),
 };

@@ -5,7 +5,8 @@
 
 import { EM_X86_64 } from '../elf';
 import { S_IFMT, S_IFREG, type Backend, type Instruction, type Operand, type Slot } from '../program';
-import { checkSigned, createCodeBuffer, defineLabel, emitBytes, emitU32, finishCode, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
+import { ASM_GENERIC_OPEN_FLAGS } from './asm-generic';
+import { checkSigned, defineLabel, emitBytes, emitU32, generateWith, openFlagsValue, referLabel, referSymbol, type CodeBuffer, type Patch } from './code';
 
 /** arch/x86/entry/syscalls/syscall_64.tbl */
 const syscalls = {
@@ -19,14 +20,8 @@ const syscalls = {
   unlinkat: 263,
 } as const;
 
-/** include/uapi/asm-generic/fcntl.h (x86 uses the generic values). */
-const openFlags = {
-  O_RDONLY: 0,
-  O_NOCTTY: 0o400,
-  O_NONBLOCK: 0o4000,
-  O_NOFOLLOW: 0o400000,
-  O_CLOEXEC: 0o2000000,
-} as const;
+/** x86 uses include/uapi/asm-generic/fcntl.h unchanged. */
+const openFlags = ASM_GENERIC_OPEN_FLAGS;
 
 /** struct stat (arch/x86/include/uapi/asm/stat.h): st_dev, st_ino, st_nlink are 8 bytes each, then st_mode. */
 const ST_MODE_OFFSET = 24;
@@ -89,7 +84,7 @@ function emitOperand(code: CodeBuffer, reg: number, operand: Operand): void {
     case 'imm':
       return emitLoadImmediate(code, reg, operand.value);
     case 'openFlags':
-      return emitLoadImmediate(code, reg, operand.flags.reduce((all, flag) => all | openFlags[flag], 0));
+      return emitLoadImmediate(code, reg, openFlagsValue(openFlags, operand.flags));
     case 'addr':
       return emitRipRelative(code, 0x8d, reg, operand.symbol, operand.offset ?? 0);
     case 'slot':
@@ -198,9 +193,5 @@ export const x86_64: Backend = {
   syscalls,
   openFlags,
   statModeOffset: ST_MODE_OFFSET,
-  generate(instructions) {
-    const code = createCodeBuffer();
-    for (const instruction of instructions) emitInstruction(code, instruction);
-    return finishCode(code);
-  },
+  generate: generateWith(emitInstruction),
 };
