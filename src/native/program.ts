@@ -10,7 +10,8 @@
 // BACKEND CONTRACT (what a new architecture file must do; see x86_64.ts and aarch64.ts):
 //   1. Export a Backend object: the ELF identity (class, endianness, e_machine, e_flags), the
 //      syscall number of every SyscallName (from the kernel's table for that architecture), the
-//      value of every OpenFlag (they differ: O_NOFOLLOW is 0o400000 on x86_64, 0o100000 on arm64),
+//      value of every OpenFlag (they differ: O_NOFOLLOW is 0o400000 on x86_64, 0o100000 on arm64;
+//      arch/asm-generic.ts holds the values an architecture takes unless its asm/ headers differ),
 //      and the byte offset of st_mode in the struct the `fstat` syscall fills (for 32-bit
 //      architectures map 'fstat' to fstat64 and give struct stat64's offset).
 //   2. generate(instructions) translates each Instruction in order with these semantics:
@@ -50,7 +51,8 @@
 //      runs test/native/arch.test.ts, batch.test.ts and xattr.test.ts (the report mode) too.
 // Errno values the programs compare with (ENODATA = 61) are asm-generic's, shared by x86, arm,
 // arm64, ppc, s390 and riscv (not by alpha, mips, parisc, sparc).
-// The program never falls off its end: the last instruction executed is a syscall to exit_group.
+// The program never falls off its end: the last instruction executed is exit_group, as a syscall or
+// as exitWithErrno.
 
 /** Syscalls a helper may make. Each backend maps them to its numbers. */
 export type SyscallName =
