@@ -71,8 +71,12 @@ export interface BuildRequest {
   dockerfile: string;
   /** Files of the build context: name -> file to copy. */
   context: Record<string, string>;
+  /** More files of the build context: name -> contents. */
+  contextText?: Record<string, string>;
   tag: string;
   buildArgs?: Record<string, string>;
+  /** --platform (BuildKit sets TARGETARCH from it). */
+  platform?: string;
 }
 
 export function buildImage(request: BuildRequest): CommandResult {
@@ -80,9 +84,11 @@ export function buildImage(request: BuildRequest): CommandResult {
   try {
     writeFileSync(join(dir, 'Dockerfile'), request.dockerfile);
     for (const [name, source] of Object.entries(request.context)) copyFileSync(source, join(dir, name));
+    for (const [name, text] of Object.entries(request.contextText ?? {})) writeFileSync(join(dir, name), text);
     // --no-cache: a cached RUN prints nothing, and the tests read what the tool printed.
     const args = ['build', '--no-cache', '--tag', request.tag, '--file', join(dir, 'Dockerfile')];
     if (request.builder === 'buildkit') args.push('--progress', 'plain');
+    if (request.platform) args.push('--platform', request.platform);
     for (const [name, value] of Object.entries(request.buildArgs ?? {})) args.push('--build-arg', `${name}=${value}`);
     args.push(dir);
     return docker(args, { DOCKER_BUILDKIT: request.builder === 'buildkit' ? '1' : '0' });

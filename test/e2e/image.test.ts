@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { builders, buildToolImage, docker, removeImages, repo, requireDaemonAndStandalone, savedLayers, standalone } from './docker';
+import { builders, buildImage, buildToolImage, imageTag, type Builder, docker, removeImages, repo, requireDaemonAndStandalone, savedLayers, standalone } from './docker';
 
 const test = suite('e2e: published image');
 
@@ -32,5 +32,35 @@ for (const builder of builders) test(`${builder}: one layer, one file: /setcap-s
   const digest = createHash('sha256').update(readFileSync(standalone)).digest('hex');
   assert.is(layers[0]![0]!.sha256, digest);
 });
+
+// The executable is chosen by TARGETARCH. BuildKit (20.10) lets an ARG default override the platform's value,
+// so the Dockerfile keeps its default in the expansion; this checks the choice with stand-in files per arch.
+const choices: Array<{ builder: Builder; platform?: string; buildArgs?: Record<string, string>; expected: string }> = [
+  { builder: 'legacy', expected: 'amd64' },
+  { builder: 'legacy', buildArgs: { TARGETARCH: 'arm64' }, expected: 'arm64' },
+  { builder: 'buildkit', platform: 'linux/amd64', expected: 'amd64' },
+  { builder: 'buildkit', platform: 'linux/arm64', expected: 'arm64' },
+];
+for (const choice of choices) {
+  const how = choice.platform ? `--platform ${choice.platform}` : choice.buildArgs ? '--build-arg TARGETARCH=arm64' : 'no platform';
+  test(`${choice.builder}, ${how}: the Dockerfile copies dist/setcap-static-linux-${choice.expected}`, async () => {
+    requireDaemonAndStandalone();
+    const tag = imageTag(`arch-${choice.builder}-${choice.expected}`);
+    const result = buildImage({
+      builder: choice.builder,
+      dockerfile: readFileSync(join(repo, 'Dockerfile'), 'utf8').replaceAll('COPY dist/', 'COPY '),
+      context: {},
+      contextText: { 'setcap-static-linux-amd64': 'amd64\n', 'setcap-static-linux-arm64': 'arm64\n' },
+      tag,
+      ...(choice.buildArgs ? { buildArgs: choice.buildArgs } : {}),
+      ...(choice.platform ? { platform: choice.platform } : {}),
+    });
+    assert.is(result.status, 0, result.output);
+    const layers = await savedLayers(tag);
+    const file = layers.flat().find((entry) => entry.path === 'setcap-static');
+    assert.ok(file, 'no /setcap-static in the image');
+    assert.is(file.sha256, createHash('sha256').update(`${choice.expected}\n`).digest('hex'));
+  });
+}
 
 test.run();
