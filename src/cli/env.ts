@@ -3,18 +3,25 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { XattrBatchOptions } from '../native/xattr';
+import { readArgumentBytes } from './file-names';
 
 export interface CliEnv {
   /** One read(2) of standard input: at most `maxBytes` bytes; an empty array at end of input. */
   readStdin(maxBytes: number): Uint8Array;
-  stdout(text: string): void;
-  stderr(text: string): void;
+  /** Output: text, or bytes when it holds a file name that is not UTF-8 (written as they are). */
+  stdout(text: string | Buffer): void;
+  stderr(text: string | Buffer): void;
   /** The program file: what self-delete removes. */
   programPath: string;
   /** argv[0] as typed: `/!setcap-static`, `getcap`, `./dist/setcap-static.cjs` ... */
   invokedName: string;
   /** The running kernel's CAP_LAST_CAP: what `all` and a bare `=` mean (cap_max_bits() - 1). */
   lastCap: number;
+  /**
+   * The raw bytes of each argument, aligned with the argv given to the command, when known
+   * (/proc/self/cmdline): a file name that is not UTF-8 is taken from here.
+   */
+  argvBytes?: readonly Buffer[];
   /** Passed to runXattrBatch (another architecture's helper under an emulator, for tests). */
   xattr?: XattrBatchOptions;
 }
@@ -69,5 +76,6 @@ export function processCliEnv(): CliEnv {
     programPath,
     invokedName,
     lastCap: readLastCap(),
+    argvBytes: readArgumentBytes(process.argv.slice(2)),
   };
 }

@@ -3,14 +3,17 @@
 // directories above it, and to say what kind of file an open refused.
 import * as fs from 'node:fs';
 import type { XattrOutcome } from '../native/xattr';
+import type { FileName } from './file-names';
 import { describeXattrError, S_IFLNK, S_IFMT, type XattrAction } from './messages';
 
+export function describeOutcomeError(path: string, action: XattrAction, error: NonNullable<XattrOutcome['error']>, mode?: number): string;
+export function describeOutcomeError(path: FileName, action: XattrAction, error: NonNullable<XattrOutcome['error']>, mode?: number): string | Buffer;
 export function describeOutcomeError(
-  path: string,
+  path: FileName,
   action: XattrAction,
   error: NonNullable<XattrOutcome['error']>,
   mode?: number,
-): string {
+): string | Buffer {
   let linkTarget: string | undefined;
   if (error.stage === 'open' && mode === undefined) {
     try {

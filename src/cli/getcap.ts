@@ -10,6 +10,7 @@ import { formatCapText, formatRootidSuffix } from '../caps/text';
 import { decodeVfsCap, FileCapsError, setsFromFileCaps } from '../caps/vfs';
 import { NativeError } from '../native/xattr';
 import type { CliEnv } from './env';
+import { fileArgument, joinText, type FileName } from './file-names';
 import { EINVAL, ENODATA, EOPNOTSUPP, S_IFLNK, S_IFMT, S_IFREG } from './messages';
 import { nftwPhys, type FtwFlag } from './nftw';
 import { COMPLETED, stopped, type CommandOutcome } from './outcome';
@@ -28,7 +29,7 @@ interface GetcapOptions {
   recursive: boolean;
   verbose: boolean;
   namespace: boolean;
-  files: string[];
+  files: FileName[];
 }
 
 /** glibc getopt(argc, argv, "rvhnl"): options may follow operands (GNU permutes), "--" ends them. */
@@ -37,11 +38,11 @@ function parseGetcapOptions(argv: readonly string[], env: CliEnv, names: GetcapN
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
-      options.files.push(...argv.slice(i + 1));
+      for (let k = i + 1; k < argv.length; k++) options.files.push(fileArgument(argv, env.argvBytes, k));
       break;
     }
     if (!arg.startsWith('-') || arg === '-') {
-      options.files.push(arg);
+      options.files.push(fileArgument(argv, env.argvBytes, i));
       continue;
     }
     for (const letter of arg.slice(1)) {
@@ -76,9 +77,9 @@ function parseGetcapOptions(argv: readonly string[], env: CliEnv, names: GetcapN
 
 /** One line of output, in the order getcap would print it. */
 type Event =
-  | { stream: 'stdout' | 'stderr'; text: string }
+  | { stream: 'stdout' | 'stderr'; text: string | Buffer }
   /** A file nftw calls FTW_F: its line depends on the attribute read. */
-  | { read: string; regular: boolean };
+  | { read: FileName; regular: boolean };
 
 function lstatFlag(mode: number): FtwFlag {
   // getcap without -r: regular files are FTW_F, symlinks FTW_SL, anything else FTW_NS.
@@ -92,9 +93,9 @@ export function getcapMain(argv: readonly string[], env: CliEnv, names: GetcapNa
   const { recursive, verbose, namespace, files } = parsed;
 
   const events: Event[] = [];
-  const visit = (path: string, flag: FtwFlag, mode?: number): void => {
+  const visit = (path: FileName, flag: FtwFlag, mode?: number): void => {
     if (flag !== 'FTW_F') {
-      if (verbose) events.push({ stream: 'stdout', text: `${path} (Not a regular file)\n` });
+      if (verbose) events.push({ stream: 'stdout', text: joinText(path, ' (Not a regular file)\n') });
       return;
     }
     events.push({ read: path, regular: mode !== undefined && (mode & S_IFMT) === S_IFREG });
@@ -105,7 +106,7 @@ export function getcapMain(argv: readonly string[], env: CliEnv, names: GetcapNa
       mode = fs.lstatSync(file).mode;
     } catch (error) {
       const errno = -((error as NodeJS.ErrnoException).errno ?? -EINVAL);
-      events.push({ stream: 'stderr', text: `${file} (${strerror(errno)})\n` });
+      events.push({ stream: 'stderr', text: joinText(file, ` (${strerror(errno)})\n`) });
       continue;
     }
     if (recursive) for (const entry of nftwPhys(file)) visit(entry.path, entry.flag, entry.mode);
@@ -139,26 +140,26 @@ export function getcapMain(argv: readonly string[], env: CliEnv, names: GetcapNa
       // cap_get_file: no attribute (ENODATA), or a file system without them (EOPNOTSUPP).
       // 'type': the file was replaced by a non-regular one since lstat; it has no capability.
       if (errno === ENODATA || errno === EOPNOTSUPP || stage === 'type') {
-        if (verbose) env.stdout(`${path}\n`);
+        if (verbose) env.stdout(joinText(path, '\n'));
       } else {
         failures++;
-        env.stderr(`Failed to get capabilities of file '${path}' (${strerror(errno)})\n`);
+        env.stderr(joinText("Failed to get capabilities of file '", path, `' (${strerror(errno)})\n`));
       }
       continue;
     }
     if (read.value === null) {
-      if (verbose) env.stdout(`${path}\n`);
+      if (verbose) env.stdout(joinText(path, '\n'));
       continue;
     }
-    let line: string;
+    let line: string | Buffer;
     try {
       const caps = decodeVfsCap(read.value);
       const text = formatCapText(setsFromFileCaps(caps), { lastCap: env.lastCap });
-      line = `${path} ${text}${namespace ? formatRootidSuffix(caps.rootid) : ''}\n`;
+      line = joinText(path, ` ${text}${namespace ? formatRootidSuffix(caps.rootid) : ''}\n`);
     } catch (error) {
       if (!(error instanceof FileCapsError)) throw error;
       failures++;
-      env.stderr(`Failed to get capabilities of file '${path}' (${strerror(EINVAL)})\n`);
+      env.stderr(joinText("Failed to get capabilities of file '", path, `' (${strerror(EINVAL)})\n`));
       continue;
     }
     env.stdout(line);

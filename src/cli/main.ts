@@ -34,7 +34,7 @@ export function main(argv: readonly string[], env: CliEnv): number {
     outcome = getcapMain(argv, env, { usage: 'getcap', argv0: env.invokedName });
   } else {
     const command = argv.length > 0 && Object.hasOwn(COMMANDS, argv[0]!) ? COMMANDS[argv[0]!] : undefined;
-    outcome = command ? command(argv.slice(1), env) : setcapMain(argv, env);
+    outcome = command ? command(argv.slice(1), { ...env, argvBytes: env.argvBytes?.slice(1) }) : setcapMain(argv, env);
   }
   if (outcome.completed && outcome.status === 0 && wantsSelfDelete(env)) {
     const failure = deleteProgramFile(env.programPath);

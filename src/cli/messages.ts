@@ -1,6 +1,7 @@
 // The words for what went wrong with a file, shared by every command that touches
 // security.capability (setcap, getcap -v checks, and later emit/pack). Each message names the
 // file first, then what is wrong with it in terms of the kernel rule that was hit.
+import { joinText, type FileName } from './file-names';
 import { strerror } from './strerror';
 
 // include/uapi/linux/stat.h
@@ -53,8 +54,8 @@ export function describeFileType(mode: number): string {
 export type XattrAction = 'set' | 'remove' | 'get';
 
 export interface XattrErrorContext {
-  /** The path as the user gave it. */
-  path: string;
+  /** The path as the user gave it (its bytes when it is not UTF-8). */
+  path: FileName;
   /** What was being done to its security.capability. */
   action: XattrAction;
   /** Positive errno. */
@@ -78,8 +79,10 @@ const ACTION_VERB: Readonly<Record<XattrAction, string>> = {
  * A file capability lives in the security.capability attribute of a regular file's inode;
  * writing it needs CAP_SETFCAP over the file's owner (cap_convert_nscap in the kernel).
  */
-export function describeXattrError(context: XattrErrorContext): string {
-  return `${context.path}: ${describeProblem(context)}`;
+export function describeXattrError(context: XattrErrorContext & { path: string }): string;
+export function describeXattrError(context: XattrErrorContext): string | Buffer;
+export function describeXattrError(context: XattrErrorContext): string | Buffer {
+  return joinText(context.path, `: ${describeProblem(context)}`);
 }
 
 function describeProblem({ action, errno, stage, mode, linkTarget }: XattrErrorContext): string {

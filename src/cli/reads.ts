@@ -3,32 +3,18 @@
 // a batch is kept below the open-file limit: `get -r /` is read in runs of at most that many
 // files, and everything else in one run. runXattrBatch also stops at the first file it cannot
 // read, so after a failure the files after it are read by another run.
-import * as fs from 'node:fs';
-import { runXattrBatch, type XattrBatchOptions, type XattrOutcome } from '../native/xattr';
+import { filesPerHelperRun } from '../native/limits';
+import { runXattrBatch, type XattrBatchOptions, type XattrOutcome, type XattrPath } from '../native/xattr';
+
+export { openFileLimit } from '../native/limits';
 
 export type CapabilityRead =
-  | { path: string; ok: true; value: Uint8Array | null; mode?: number }
-  | { path: string; ok: false; error: NonNullable<XattrOutcome['error']>; mode?: number };
-
-/** Descriptors the helper has besides its files: stdin, stdout, stderr and its own program file. */
-const RESERVED_DESCRIPTORS = 16;
-
-/** RLIMIT_NOFILE's soft limit, from /proc/self/limits (the helper inherits it); 1024 when unknown. */
-export function openFileLimit(limits = '/proc/self/limits'): number {
-  try {
-    const line = fs.readFileSync(limits, 'latin1').split('\n').find((l) => l.startsWith('Max open files'));
-    const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
-    if (soft === 'unlimited') return 1 << 20;
-    if (soft && /^\d+$/.test(soft)) return Number(soft);
-  } catch {
-    // no /proc
-  }
-  return 1024;
-}
+  | { path: XattrPath; ok: true; value: Uint8Array | null; mode?: number }
+  | { path: XattrPath; ok: false; error: NonNullable<XattrOutcome['error']>; mode?: number };
 
 /** The attribute of each path, in order: its bytes, null when it has none, or why it could not be read. */
-export function readCapabilities(paths: readonly string[], options?: XattrBatchOptions): CapabilityRead[] {
-  const batchSize = Math.max(1, openFileLimit() - RESERVED_DESCRIPTORS);
+export function readCapabilities(paths: readonly XattrPath[], options?: XattrBatchOptions): CapabilityRead[] {
+  const batchSize = filesPerHelperRun();
   const reads: CapabilityRead[] = [];
   while (reads.length < paths.length) {
     const before = reads.length;

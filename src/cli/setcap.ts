@@ -1,12 +1,15 @@
 // The setcap command line of libcap 2.66: `(-r|-|<caps>) <filename>` pairs, with -q, -v and
 // -n <rootid> applying to the pairs after them. Unlike libcap, which sets each file as it reads
 // its pair, every pair is read, parsed and encoded first, then all files are written by one
-// helper run that changes all of them or none.
+// batch that changes all of them or none. The batch applies the pairs in order, as libcap does: a
+// file named in two pairs sees the first pair's write (`setcap = f -r f` sets, then removes).
+// File names are taken as bytes (file-names.ts): a name that is not UTF-8 names its own file.
 import { CapTextError, parseCapText, type CapSets } from '../caps/text';
 import { decodeVfsCap, encodeVfsCap, fileCapsFromSets, FileCapsError, setsFromFileCaps } from '../caps/vfs';
-import { NativeError, runXattrBatch, type XattrOp } from '../native/xattr';
+import { fileIdentity, NativeError, runXattrBatch, type XattrOp } from '../native/xattr';
 import type { CliEnv } from './env';
 import { describeOutcomeError } from './file-errors';
+import { fileArgument, fileNameKey, joinText, type FileName } from './file-names';
 import { EOPNOTSUPP } from './messages';
 import { COMPLETED, stopped, type CommandOutcome } from './outcome';
 import { readCapabilities } from './reads';
@@ -22,7 +25,7 @@ interface Pair {
   /** The capability text as given (argv, or what stdin held); undefined for -r. */
   text?: string;
   fromStdin: boolean;
-  path: string;
+  path: FileName;
   /** -n in force for this pair; 0 when none. */
   rootid: number;
   verify: boolean;
@@ -114,11 +117,10 @@ function parseArguments(argv: readonly string[], env: CliEnv): Pair[] | CommandO
     if (arg.startsWith('-') && arg !== '-' && arg !== '-r') {
       throw new UsageError(`unknown option '${arg}'`);
     }
-    const path = argv[i + 1];
-    if (path === undefined) {
+    if (argv[i + 1] === undefined) {
       throw new UsageError(arg === '-r' ? "missing <filename> after '-r'" : `missing <filename> after the capabilities '${arg}'`);
     }
-    i++;
+    const path = fileArgument(argv, env.argvBytes, ++i);
     const pair: Pair = { fromStdin: arg === '-', path, rootid, verify, quiet, sets: EMPTY_SETS };
     if (arg !== '-r') {
       pair.text = arg === '-' ? readCapsFromStdin(env, quiet) : arg;
@@ -154,20 +156,22 @@ function stateOf(value: Uint8Array | null): { sets: CapSets; rootid: number } {
 function verifyPairs(pairs: readonly Pair[], env: CliEnv): boolean {
   const verifying = pairs.filter((pair) => pair.verify);
   if (verifying.length === 0) return true;
-  const paths = [...new Set(verifying.map((pair) => pair.path))];
-  const reads = new Map(readCapabilities(paths, env.xattr).map((read) => [read.path, read]));
+  const paths = [...new Map(verifying.map((pair) => [fileNameKey(pair.path), pair.path])).values()];
+  const reads = new Map(readCapabilities(paths, env.xattr).map((read) => [fileNameKey(read.path), read]));
   const planned = new Map<string, Uint8Array | null>();
   for (const pair of pairs) {
+    // The same file under another spelling (`g`, `./g`) sees the planned write too.
+    const file = fileIdentity(pair.path);
     if (!pair.verify) {
-      planned.set(pair.path, pair.bytes ?? null);
+      planned.set(file, pair.bytes ?? null);
       continue;
     }
     let value: Uint8Array | null;
-    if (planned.has(pair.path)) value = planned.get(pair.path)!;
+    if (planned.has(file)) value = planned.get(file)!;
     else {
-      const read = reads.get(pair.path)!;
+      const read = reads.get(fileNameKey(pair.path))!;
       if (!read.ok && read.error.errno !== EOPNOTSUPP) {
-        env.stderr(`${PROGRAM}: ${describeOutcomeError(pair.path, 'get', read.error, read.mode)}\n`);
+        env.stderr(joinText(`${PROGRAM}: `, describeOutcomeError(pair.path, 'get', read.error, read.mode), '\n'));
         return false;
       }
       value = read.ok ? read.value : null;
@@ -177,7 +181,7 @@ function verifyPairs(pairs: readonly Pair[], env: CliEnv): boolean {
       found = stateOf(value);
     } catch (error) {
       if (!(error instanceof FileCapsError)) throw error;
-      env.stderr(`${PROGRAM}: ${pair.path}: its security.capability attribute is not valid: ${error.message}\n`);
+      env.stderr(joinText(`${PROGRAM}: `, pair.path, `: its security.capability attribute is not valid: ${error.message}\n`));
       return false;
     }
     const differs = {
@@ -190,16 +194,16 @@ function verifyPairs(pairs: readonly Pair[], env: CliEnv): boolean {
         // libcap prints both ids with %d.
         const owner = found.rootid !== pair.rootid ? `nsowner[got=${found.rootid | 0}, want=${pair.rootid | 0}],` : '';
         const flags = `${differs.p ? 'p' : ''}${differs.i ? 'i' : ''}${differs.e ? 'e' : ''}`;
-        env.stdout(`${owner}${pair.path} differs in [${flags}]\n`);
+        env.stdout(joinText(owner, pair.path, ` differs in [${flags}]\n`));
       }
       return false;
     }
-    if (!pair.quiet) env.stdout(`${pair.path}: OK\n`);
+    if (!pair.quiet) env.stdout(joinText(pair.path, ': OK\n'));
   }
   return true;
 }
 
-/** One helper run writes every non-verifying pair; on failure, the message for the file that failed. */
+/** One batch writes every non-verifying pair, in order; on failure, the message for the pair that failed. */
 function writePairs(pairs: readonly Pair[], env: CliEnv): boolean {
   const ops: XattrOp[] = pairs
     .filter((pair) => !pair.verify)
@@ -210,7 +214,7 @@ function writePairs(pairs: readonly Pair[], env: CliEnv): boolean {
   const failed = result.outcomes.findIndex((outcome) => outcome.error !== undefined);
   const outcome = result.outcomes[failed]!;
   const action = outcome.op.kind === 'remove' ? 'remove' : 'set';
-  env.stderr(`${PROGRAM}: ${describeOutcomeError(outcome.op.path, action, outcome.error!, outcome.mode)}\n`);
+  env.stderr(joinText(`${PROGRAM}: `, describeOutcomeError(outcome.op.path, action, outcome.error!, outcome.mode), '\n'));
   if (result.rolledBack) {
     const undone = failed === 1 ? 'the write before it was' : `the ${failed} writes before it were`;
     env.stderr(`${PROGRAM}: no file was changed: ${undone} undone\n`);

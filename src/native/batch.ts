@@ -11,8 +11,8 @@
 //        argument is only read with O_CREAT or O_TMPFILE, so three arguments are enough;
 //   fstat(fd) and S_ISREG(st_mode), since the kernel only accepts file capabilities on regular files;
 //   fgetxattr(fd, "security.capability", buf, 32): the previous value, or -ENODATA for none.
-//   A `remove` of an attribute that is absent fails here with ENODATA: libcap 2.66 `setcap -r`
-//   refuses such a file too ("has no capablity to remove", exit 1).
+//   A `remove` (or a `set` with mustExist) of an attribute that is absent fails here with ENODATA:
+//   libcap 2.66 `setcap -r` refuses such a file too ("has no capablity to remove", exit 1).
 //   The first failure stops the program. In setter mode results nobody reads again are not stored
 //   and the previous value is read only where an undo or a remove needs it: one path is one write.
 // Check report: the check records (written even on failure), so the caller knows every previous
@@ -26,14 +26,25 @@
 // check can never be followed.
 
 import { AT_FDCWD, STAT_BUFFER_SIZE, type Instruction, type OpenFlag, type Operand, type Program, type Slot, type SyscallName } from './program';
-import type { XattrOp } from './xattr';
+import type { XattrOp, XattrPath } from './xattr';
 
 /**
- * The operations a batch program performs: XattrOp, plus `clear`, a remove that is not an error
- * when there is nothing to remove (no write then). runXattrBatch uses it to put back "no
- * attribute" after a helper was killed mid-way, when it cannot know which writes happened.
+ * The operations a batch program performs: XattrOp, plus
+ *   `clear`: a remove that is not an error when there is nothing to remove (no write then).
+ *     runXattrBatch uses it to put back "no attribute" after a helper was killed mid-way, when it
+ *     cannot know which writes happened, and for a file whose pairs end in a remove after a set;
+ *   `set` with `mustExist`: checked like a remove (absent: ENODATA, nothing written), written like
+ *     a set: a file named first by a remove and last by a set (`setcap -r f cap_kill+p f`).
  */
-export type BatchOp = XattrOp | { kind: 'clear'; path: string };
+export type BatchOp =
+  | XattrOp
+  | { kind: 'clear'; path: XattrPath }
+  | { kind: 'set'; path: XattrPath; value: Uint8Array; mustExist: true };
+
+/** The check fails with ENODATA when the file has no attribute: a remove, or a set that stands for one. */
+export function requiresAttribute(op: BatchOp): boolean {
+  return op.kind === 'remove' || (op.kind === 'set' && 'mustExist' in op && op.mustExist === true);
+}
 
 /** 'report': records on fd 1 and EXIT_* (runXattrBatch); 'setter': exit status only, argv[0] self-delete (emit). */
 export type BatchProgramMode = 'report' | 'setter';
@@ -75,10 +86,10 @@ const WRITE_UNDO = 8;
 
 export const OPEN_FLAGS: readonly OpenFlag[] = ['O_RDONLY', 'O_NOFOLLOW', 'O_NONBLOCK', 'O_NOCTTY', 'O_CLOEXEC'];
 
-/** A NUL-terminated path; a NUL inside would silently cut it. */
-export function cString(text: string, what: string): Uint8Array {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.includes(0)) throw new TypeError(`${what} ${JSON.stringify(text)} contains a NUL byte`);
+/** A NUL-terminated path: a string's UTF-8 bytes, or a file name's bytes as they are; a NUL inside would silently cut it. */
+export function cString(text: string | Uint8Array, what: string): Uint8Array {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  if (bytes.includes(0)) throw new TypeError(`${what} ${JSON.stringify(typeof text === 'string' ? text : bytes.toString('latin1'))} contains a NUL byte`);
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes);
   return out;
@@ -158,9 +169,9 @@ export function buildBatchProgram(ops: readonly BatchOp[], mode: BatchProgramMod
     jumpIfNegative(checkFailed);
     code.push(report ? { op: 'loadMode', stat: 'stat', save: check(i, CHECK_MODE) } : { op: 'loadMode', stat: 'stat' });
     code.push({ op: 'jumpIfNotRegularFile', target: notRegular });
-    if (report || op.kind === 'remove' || op.kind === 'clear' || undone.has(i)) {
+    if (report || requiresAttribute(op) || op.kind === 'clear' || undone.has(i)) {
       syscall('fgetxattr', [fd(i), name, previous(i), valueSize], check(i, CHECK_GET));
-      code.push({ op: 'jumpIfEqual', value: -ENODATA, target: op.kind === 'remove' ? checkFailed : `checked${i}` });
+      code.push({ op: 'jumpIfEqual', value: -ENODATA, target: requiresAttribute(op) ? checkFailed : `checked${i}` });
       jumpIfNegative(checkFailed);
       label(`checked${i}`);
     }
