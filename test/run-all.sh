@@ -70,7 +70,7 @@ trap 'rm -f "$log"' EXIT
 # npx uvu -r tsx/cjs test '\.test\.ts$', run as node directly so that the time limit reaches uvu itself: a hung
 # test must not eat CI's 90 minutes.
 limit=${SETCAP_STATIC_TEST_TIMEOUT:-2700}
-NODE_DISABLE_COLORS=1 timeout --kill-after=30 "$limit" \
+timeout --kill-after=30 "$limit" \
   node node_modules/uvu/bin.js -r tsx/cjs test '\.test\.ts$' 2>&1 | tee "$log"
 uvu_status=${PIPESTATUS[0]}
 if ((uvu_status == 124 || uvu_status == 137)); then say "the tests did not finish within $limit s (SETCAP_STATIC_TEST_TIMEOUT)"; fi
