@@ -8,7 +8,8 @@ export const SETCAP_SYNOPSIS =
 export const SETCAP_USAGE =
   SETCAP_SYNOPSIS +
   `       ${PROGRAM} get [-h] [-l] [-n] [-r] [-v] <filename> [<filename> ...]\n` +
-  `       ${PROGRAM} pack -h\n` +
+  `       ${PROGRAM} pack -h     (capabilities inside a layer tar, for ADD)\n` +
+  `       ${PROGRAM} emit -h     (a tiny static setter for any of eight platforms)\n` +
   '\n' +
   ' Note <filename> must be a regular (non-symlink) file.\n' +
   ' -r          remove capability from file\n' +
