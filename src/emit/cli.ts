@@ -8,6 +8,7 @@ import { encodeVfsCap, fileCapsFromSets, FileCapsError } from '../caps/vfs';
 import { PLATFORM_NAMES, platformFromName, type PlatformName } from './platforms';
 import { SETTER_EXIT_NOT_REGULAR_FILE, SETTER_EXIT_ROLLBACK_FAILED } from '../native/batch';
 import { buildSetter, type SetterTarget } from './setter';
+import { readOptions } from '../cli/options';
 
 export const EMIT_USAGE = `usage: setcap-static emit --arch ARCH --output FILE [--last-cap N] CAPS PATH [CAPS PATH ...]
 
@@ -84,26 +85,7 @@ function parseLastCap(text: string): number {
 
 function parseArgs(argv: readonly string[]): EmitOptions | 'help' {
   const options: EmitOptions = { lastCap: 40, positionals: [] };
-  let onlyPositionals = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (onlyPositionals || !arg.startsWith('-') || arg === '-') {
-      options.positionals.push(arg);
-      continue;
-    }
-    if (arg === '--') {
-      onlyPositionals = true;
-      continue;
-    }
-    if (arg === '-h' || arg === '--help') return 'help';
-    const equals = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const name = equals >= 0 ? arg.slice(0, equals) : arg;
-    const value = (): string => {
-      if (equals >= 0) return arg.slice(equals + 1);
-      const next = argv[++i];
-      if (next === undefined) throw new EmitError(`${name} needs a value`);
-      return next;
-    };
+  const positionals = readOptions(argv, ({ name, arg, value }) => {
     switch (name) {
       case '-a':
       case '--arch':
@@ -121,7 +103,9 @@ function parseArgs(argv: readonly string[]): EmitOptions | 'help' {
       default:
         throw new EmitError(`unknown option ${JSON.stringify(arg)} (see setcap-static emit --help)`);
     }
-  }
+  }, (name) => new EmitError(`${name} needs a value`));
+  if (positionals === 'help') return 'help';
+  options.positionals = positionals;
   return options;
 }
 

@@ -10,6 +10,7 @@ import { planLayer, writeLayerTar, type LayerFile } from './create';
 import { PackError } from './errors';
 import { atomicFileSink, fdReader, heldFdSink, type ByteSink } from './io';
 import { normalizeTarName, rewriteLayerTar } from './rewrite';
+import { readOptions } from '../cli/options';
 
 export const PACK_USAGE = `usage: setcap-static pack --output FILE [options] CAPS SOURCE:DEST [CAPS SOURCE:DEST ...]
        setcap-static pack --input FILE --output FILE CAPS DEST [CAPS DEST ...]
@@ -73,28 +74,8 @@ function parseSeconds(text: string, what: string): number {
 
 function parseArgs(argv: readonly string[]): PackOptions | 'help' {
   const options: PackOptions = { parents: true, positionals: [] };
-  let onlyPositionals = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (onlyPositionals || !arg.startsWith('-') || arg === '-') {
-      options.positionals.push(arg);
-      continue;
-    }
-    if (arg === '--') {
-      onlyPositionals = true;
-      continue;
-    }
-    const equals = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = equals === -1 ? arg : arg.slice(0, equals);
-    const value = (): string => {
-      if (equals !== -1) return arg.slice(equals + 1);
-      const next = argv[++i];
-      if (next === undefined) throw new PackError(`${flag} needs a value`);
-      return next;
-    };
-    switch (flag) {
-      case '-h': case '--help':
-        return 'help';
+  const positionals = readOptions(argv, ({ name, value }) => {
+    switch (name) {
       case '-o': case '--output':
         options.output = value();
         break;
@@ -130,9 +111,11 @@ function parseArgs(argv: readonly string[]): PackOptions | 'help' {
             "names a user namespace's root on one host, which means nothing inside an image",
         );
       default:
-        throw new PackError(`unknown option ${JSON.stringify(flag)} (see --help)`);
+        throw new PackError(`unknown option ${JSON.stringify(name)} (see --help)`);
     }
-  }
+  }, (name) => new PackError(`${name} needs a value`));
+  if (positionals === 'help') return 'help';
+  options.positionals = positionals;
   return options;
 }
 
