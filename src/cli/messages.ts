@@ -103,7 +103,11 @@ function describeProblem({ action, errno, stage, mode, linkTarget }: XattrErrorC
     case ENOTDIR:
       return 'a component of the path is not a directory';
     case ELOOP:
-      return 'too many levels of symbolic links in the path';
+      // O_NOFOLLOW refuses a final symlink with ELOOP; when lstat no longer sees one, the name was
+      // swapped while the tool ran (or the directories on the path loop).
+      return stage === 'open'
+        ? 'was a symbolic link when opened (it changed while the tool ran, or the path loops); nothing is set through a symbolic link'
+        : 'too many levels of symbolic links in the path';
     case ENAMETOOLONG:
       return 'file name too long';
     case EACCES:

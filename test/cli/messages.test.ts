@@ -43,7 +43,7 @@ test('describeXattrError: one line per situation, naming the file first', () => 
   const cases: [Parameters<typeof describeXattrError>[0], string][] = [
     [{ path: 'a', action: 'set', errno: 2, stage: 'open' }, 'a: no such file or directory'],
     [{ path: 'l', action: 'set', errno: 40, stage: 'open', mode: S_IFLNK | 0o777, linkTarget: 't' }, "l: is a symbolic link (to t); capabilities are set on the link's target file, name it instead"],
-    [{ path: 'l', action: 'set', errno: 40, stage: 'open' }, 'l: too many levels of symbolic links in the path'],
+    [{ path: 'l', action: 'set', errno: 40, stage: 'open' }, 'l: was a symbolic link when opened (it changed while the tool ran, or the path loops); nothing is set through a symbolic link'],
     [{ path: 'd', action: 'set', errno: 22, stage: 'type', mode: S_IFDIR | 0o755 }, 'd: not a regular file: it is a directory; file capabilities exist only on regular files'],
     [{ path: 's', action: 'set', errno: 6, stage: 'open', mode: S_IFSOCK | 0o755 }, 's: not a regular file: it is a socket; file capabilities exist only on regular files'],
     [
