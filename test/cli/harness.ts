@@ -1,38 +1,18 @@
-// Shared by the CLI tests: scratch directories, the oracle (libcap 2.66 setcap/getcap, and
-// security.capability read raw with python3), an esbuild bundle of src/cli/bin.ts for runs of the
-// real program, and a CliEnv that captures what `main` prints when it runs in-process.
+// Shared by the CLI tests: the oracle (libcap 2.66 setcap/getcap, and security.capability read
+// raw with python3), runs of the real program (the esbuild bundle of src/cli/bin.ts), and a CliEnv
+// that captures what `main` prints when it runs in-process. Scratch space, raw attributes and the
+// bundle are the ones every suite shares (test/scratch.ts, test/raw-xattr.ts, test/tool-bundle.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import type { CliEnv } from '../../src/cli/env';
 import { main } from '../../src/cli/main';
+import { PYTHON } from '../raw-xattr';
+import { toolBundle } from '../tool-bundle';
 
-export const REPO = resolve(__dirname, '../..');
-/** Scratch space on the root file system (ext4 here: readdir order is hash order, not creation order). */
-const SCRATCH_ROOT = '/var/tmp';
-
-const cleanups: (() => void)[] = [];
-process.on('exit', () => {
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      cleanup();
-    } catch {
-      // best effort at exit
-    }
-  }
-});
-
-export function atExit(cleanup: () => void): void {
-  cleanups.push(cleanup);
-}
-
-/** A fresh directory, removed when the process exits. */
-export function scratchDir(what: string): string {
-  const dir = mkdtempSync(join(SCRATCH_ROOT, `setcap-static-cli-${what}-`));
-  atExit(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+export { REPO, toolBundle } from '../tool-bundle';
+export { atExit, scratchDir } from '../scratch';
+export { readCapability, writeCapability } from '../raw-xattr';
 
 function need(command: string, why: string): void {
   const found = spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
@@ -47,20 +27,10 @@ export function requireOracle(): void {
   if (process.getuid?.() !== 0) assert.unreachable('these tests need root (security.capability needs CAP_SETFCAP)');
 }
 
-/** security.capability as hex, not following a final symlink; null when there is none. */
-export function readCapability(path: string): string | null {
-  const out = execFileSync(
-    'python3',
-    ['-c', "import os,sys\ntry: print(os.getxattr(sys.argv[1],'security.capability',follow_symlinks=False).hex())\nexcept OSError as e: print('-' if e.errno in (61,95) else 'errno %d' % e.errno)", path],
-    { encoding: 'utf8' },
-  ).trim();
-  return out === '-' ? null : out;
-}
-
 /** security.capability (hex, or null) of every entry of a directory, by name, read by one python3 run. */
 export function readCapabilities(dir: string): Record<string, string | null> {
   const out = execFileSync(
-    'python3',
+    PYTHON,
     [
       '-c',
       "import os,sys,json\nr={}\nfor n in sorted(os.listdir(sys.argv[1])):\n  try: r[n]=os.getxattr(os.path.join(sys.argv[1],n),'security.capability',follow_symlinks=False).hex()\n  except OSError as e: r[n]=None if e.errno in (61,95) else 'errno %d' % e.errno\nprint(json.dumps(r))",
@@ -69,11 +39,6 @@ export function readCapabilities(dir: string): Record<string, string | null> {
     { encoding: 'utf8' },
   );
   return JSON.parse(out);
-}
-
-/** Writes raw security.capability bytes (hex). */
-export function writeCapability(path: string, hex: string): void {
-  execFileSync('python3', ['-c', "import os,sys; os.setxattr(sys.argv[1],'security.capability',bytes.fromhex(sys.argv[2]))", path, hex]);
 }
 
 export interface Run {
@@ -93,22 +58,6 @@ export function run(command: string, args: readonly string[], options: { cwd?: s
   });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-let bundle: string | undefined;
-
-/** The esbuild bundle of src/cli/bin.ts (what dist/setcap-static.cjs is), built once per process. */
-export function toolBundle(): string {
-  if (bundle) return bundle;
-  const dir = scratchDir('bundle');
-  const out = join(dir, 'setcap-static.cjs');
-  execFileSync(
-    join(REPO, 'node_modules/.bin/esbuild'),
-    [join(REPO, 'src/cli/bin.ts'), '--bundle', '--platform=node', '--target=node20', '--format=cjs', `--outfile=${out}`, '--log-level=error'],
-    { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  if (!existsSync(out)) assert.unreachable('esbuild wrote no bundle');
-  return (bundle = out);
 }
 
 /** `node BUNDLE args` (or another copy of the bundle, e.g. one named !x). */

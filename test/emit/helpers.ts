@@ -1,11 +1,11 @@
 // Test helpers for emit: scratch directories, the libcap oracle, and running a setter for any
 // platform (natively for amd64, under qemu-user for the others).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlatformName } from '../../src/emit/platforms';
 import { pythonGetCaps } from '../native/helpers';
+import { scratchDir } from '../scratch';
 
 /** How each platform's program is run on this x86_64 machine (qemu-user passes xattr syscalls to the host kernel). */
 export const RUNNERS: Record<PlatformName, string[]> = {
@@ -29,8 +29,9 @@ export function requireTools(): void {
   }
 }
 
+/** A scratch directory (test/scratch.ts) that a test can also remove as soon as it is done with it. */
 export function scratch(): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'emit-test-'));
+  const dir = scratchDir('emit');
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -1,66 +1,35 @@
-// Shared machinery for the fault matrix and the user-namespace tests: the esbuild bundle of
-// src/cli/bin.ts built once per process, scratch directories outside /tmp, a byte-exact snapshot
-// of a directory tree (contents, modes, symlink targets, security.capability read raw with
-// python3 os.getxattr), and a runner that executes the tool in a private mount namespace whose
+// Shared machinery for the fault matrix and the user-namespace tests: a byte-exact snapshot of a
+// directory tree (contents, modes, symlink targets, security.capability read raw with python3
+// os.getxattr), and a runner that executes the tool in a private mount namespace whose
 // /tmp and /dev/shm are fresh tmpfs mounts, so anything the tool leaves there is seen exactly
 // (other engineers' tests writing to the real /tmp at the same time cannot disturb the check).
+// The bundle, scratch space outside /tmp and raw attribute access are the ones every suite shares
+// (test/tool-bundle.ts, test/scratch.ts, test/raw-xattr.ts), re-exported here.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as assert from 'uvu/assert';
+import { PYTHON } from '../raw-xattr';
+import { toolBundle } from '../tool-bundle';
 
-export const REPO = resolve(__dirname, '../..');
+export { REPO, toolBundle } from '../tool-bundle';
+export { atExit, scratchDir, SCRATCH_ROOT } from '../scratch';
+export { PYTHON, readCapability, writeCapability } from '../raw-xattr';
 
 /**
- * The Python that reads and writes raw attributes: Debian's own when present (a version-manager
- * shim on PATH, such as pyenv's, costs about 100 ms per start). $PYTHON overrides.
+ * `count` empty files DIR/files/f00000, f00001, ... and the setcap arguments giving each `capText`,
+ * relative to DIR (`capText files/f00000 capText files/f00001 ...`).
  */
-export const PYTHON = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
-
-/** Scratch space on the root filesystem: the tool's /tmp is replaced while it runs. */
-export const SCRATCH_ROOT = '/var/tmp';
-
-let bundle: string | undefined;
-const cleanups: (() => void)[] = [];
-process.on('exit', () => {
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      cleanup();
-    } catch {
-      // best effort at exit
-    }
+export function emptyFiles(dir: string, count: number, capText: string): string[] {
+  mkdirSync(join(dir, 'files'));
+  const args: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `files/f${String(i).padStart(5, '0')}`;
+    writeFileSync(join(dir, name), '');
+    args.push(capText, name);
   }
-});
-
-/** A fresh directory under /var/tmp, removed when the process exits (and by `remove`). */
-export function scratchDir(what: string): string {
-  const dir = mkdtempSync(join(SCRATCH_ROOT, `setcap-static-${what}-`));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** Registers something to undo at exit (unmounts, killed helpers). */
-export function atExit(cleanup: () => void): void {
-  cleanups.push(cleanup);
-}
-
-/** The esbuild bundle of src/cli/bin.ts (what `npm run build` ships as dist/setcap-static.cjs), built once. */
-export function toolBundle(): string {
-  if (bundle) return bundle;
-  // A prebuilt bundle (e.g. dist/setcap-static.cjs) instead of building one.
-  if (process.env.SETCAP_STATIC_BUNDLE) return (bundle = resolve(process.env.SETCAP_STATIC_BUNDLE));
-  const entry = join(REPO, 'src/cli/bin.ts');
-  if (!existsSync(entry)) assert.unreachable('src/cli/bin.ts has not landed yet: the CLI is missing');
-  const dir = scratchDir('bundle');
-  const out = join(dir, 'setcap-static.cjs');
-  execFileSync(
-    join(REPO, 'node_modules/.bin/esbuild'),
-    [entry, '--bundle', '--platform=node', '--target=node20', '--format=cjs', `--outfile=${out}`, '--log-level=error'],
-    { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  bundle = out;
-  return out;
+  return args;
 }
 
 export function sha256(path: string): string {
@@ -98,21 +67,6 @@ export type TreeSnapshot = Record<string, { mode: string; size: number; sha256?:
 /** Every entry under `dir` with its type, mode, contents hash, link target and raw security.capability. */
 export function snapshotTree(dir: string): TreeSnapshot {
   return JSON.parse(execFileSync(PYTHON, ['-c', SNAPSHOT_PY, dir], { encoding: 'utf8', maxBuffer: 256 << 20 }));
-}
-
-/** security.capability of one path as hex (not following a final symlink), or null when it has none. */
-export function readCapability(path: string): string | null {
-  const out = execFileSync(
-    PYTHON,
-    ['-c', "import os,sys\ntry: print(os.getxattr(sys.argv[1],'security.capability',follow_symlinks=False).hex())\nexcept OSError as e: print('-' if e.errno in (61,95) else 'errno %d' % e.errno)", path],
-    { encoding: 'utf8' },
-  ).trim();
-  return out === '-' ? null : out;
-}
-
-/** Writes raw security.capability bytes (hex) on a path, as a crafted starting state. */
-export function writeCapability(path: string, hex: string): void {
-  execFileSync(PYTHON, ['-c', "import os,sys; os.setxattr(sys.argv[1],'security.capability',bytes.fromhex(sys.argv[2]))", path, hex]);
 }
 
 export interface ToolRun {

@@ -8,9 +8,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertUnchanged, atExit, PYTHON, runTool, scratchDir, sha256, snapshotTree, toolBundle } from './harness';
+import { assertUnchanged, atExit, emptyFiles, PYTHON, runTool, scratchDir, sha256, snapshotTree, toolBundle } from './harness';
 
 const FILES = 10000;
 
@@ -70,14 +70,8 @@ const KILLED_MESSAGES: RegExp[] = [
 
 test(`the helper SIGKILLed during a ${FILES}-file batch: files end as they started, a clear message`, () => {
   const dir = scratchDir('fault-killed');
+  const args = emptyFiles(dir, FILES, 'cap_net_raw+ep');
   const files = join(dir, 'files');
-  mkdirSync(files);
-  const args: string[] = [];
-  for (let i = 0; i < FILES; i++) {
-    const name = `f${String(i).padStart(5, '0')}`;
-    writeFileSync(join(files, name), '');
-    args.push('cap_net_raw+ep', `files/${name}`);
-  }
   const toolHash = sha256(toolBundle());
   const before = snapshotTree(files);
   let caught = 0;

@@ -4,9 +4,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTool, scratchDir, snapshotTree } from './harness';
+import { emptyFiles, runTool, scratchDir, snapshotTree } from './harness';
 
 const FILES = 10000;
 
@@ -17,14 +17,8 @@ test(`${FILES} files in one invocation: one helper exec, libcap's bytes on every
     assert.unreachable('strace is missing: apt-get install -y strace');
   }
   const dir = scratchDir('fault-many');
+  const args = emptyFiles(dir, FILES, 'cap_net_bind_service,cap_net_raw=ep');
   const files = join(dir, 'files');
-  mkdirSync(files);
-  const args: string[] = [];
-  for (let i = 0; i < FILES; i++) {
-    const name = `f${String(i).padStart(5, '0')}`;
-    writeFileSync(join(files, name), '');
-    args.push('cap_net_bind_service,cap_net_raw=ep', `files/${name}`);
-  }
   // The oracle's bytes for the same text.
   writeFileSync(join(dir, 'oracle'), '');
   execFileSync('setcap', ['cap_net_bind_service,cap_net_raw=ep', join(dir, 'oracle')]);

@@ -2,9 +2,9 @@
 // a way to run packMain with captured output.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { packMain } from '../../src/pack/cli';
+import { scratchDir } from '../scratch';
 
 export const SETCAP = '/usr/sbin/setcap';
 export const GETCAP = '/usr/sbin/getcap';
@@ -17,9 +17,7 @@ export function requireOracles(): void {
   if (process.getuid?.() !== 0) throw new Error('these tests need root: setcap and tar --xattrs -x write security.capability');
 }
 
-export function scratchDir(label: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `setcap-static-pack-${label}-`));
-}
+export { scratchDir } from '../scratch';
 
 /** The bytes libcap 2.66's setcap writes for `text` (read back raw with Python's os.getxattr). */
 export function libcapBytes(text: string, dir: string): string {
