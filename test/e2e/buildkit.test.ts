@@ -5,17 +5,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  assertLibcapCapability,
+  bindPort80,
   buildImageOrThrow,
-  buildToolImage,
-  docker,
   imageTag,
-  libcapOracle,
-  paxBytes,
   PAX_XATTR_CAPS,
-  readExample,
+  readExampleAsNc,
   removeImages,
-  requireDaemonAndStandalone,
   savedLayers,
+  toolImage,
   topEntry,
   type Builder,
 } from './docker';
@@ -24,23 +22,10 @@ const CAP_TEXT = 'cap_net_bind_service=ep';
 
 const test = suite('e2e: BuildKit flow');
 
-let toolImage: string | undefined;
-function tool(): string {
-  requireDaemonAndStandalone();
-  toolImage ??= buildToolImage();
-  return toolImage;
-}
-
-/** Busybox picks its applet from its file name: the example's app is named nc here. */
-function buildkitDockerfile(): string {
-  const example = readExample('buildkit.Dockerfile');
-  assert.ok(example.includes(`RUN ["/setcap-static", "${CAP_TEXT}", "/build/app"]`), 'the example RUN line changed');
-  return example.replaceAll('/app', '/nc');
-}
-
 function build(builder: Builder): string {
   const tag = imageTag(`buildkit-flow-${builder}`);
-  buildImageOrThrow({ builder, dockerfile: buildkitDockerfile(), context: { app: '/bin/busybox' }, tag, buildArgs: { SETCAP_IMAGE: tool() } });
+  const dockerfile = readExampleAsNc('buildkit.Dockerfile', `RUN ["/setcap-static", "${CAP_TEXT}", "/build/app"]`);
+  buildImageOrThrow({ builder, dockerfile, context: { app: '/bin/busybox' }, tag, buildArgs: { SETCAP_IMAGE: toolImage() } });
   return tag;
 }
 
@@ -52,15 +37,9 @@ test(`buildkit: one layer, the program once with libcap's bytes for ${CAP_TEXT},
   assert.is(layers.length, 1, `expected one layer, got ${layers.length}`);
   const files = layers[0]!.filter((entry) => entry.type === 'file');
   assert.equal(files.map((entry) => entry.path), ['nc']);
-  const value = files[0]!.pax[PAX_XATTR_CAPS];
-  assert.ok(value !== undefined, `nc has no ${PAX_XATTR_CAPS}`);
-  assert.equal(paxBytes(value).toString('hex'), libcapOracle(CAP_TEXT).bytes.toString('hex'));
+  assertLibcapCapability(files[0]!, CAP_TEXT);
 
-  const bound = docker([
-    'run', '--rm', '--user', '1000:1000', '--network', 'none',
-    '--sysctl', 'net.ipv4.ip_unprivileged_port_start=1024',
-    '--entrypoint', '/nc', tag, '-l', '-p', '80', '-w', '1',
-  ]);
+  const bound = bindPort80(tag);
   assert.match(bound.output, 'nc: timed out', `expected the listener to bind and time out:\n${bound.output}`);
 });
 

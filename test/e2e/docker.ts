@@ -10,6 +10,7 @@ import { copyFileSync, createReadStream, existsSync, mkdtempSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract } from 'tar-stream';
+import * as assert from 'uvu/assert';
 
 /** Debian's 20.10 client: it does BuildKit with DOCKER_BUILDKIT=1 (the client 28 in /usr/local/bin has no buildx). */
 export const DOCKER = '/usr/bin/docker';
@@ -44,14 +45,19 @@ export function docker(args: readonly string[], env?: NodeJS.ProcessEnv): Comman
   return run(DOCKER, args, env);
 }
 
-/** Fails with what is missing: the client, the daemon, or the standalone executable (npm run build). */
-export function requireDaemonAndStandalone(): void {
+/** Fails with what is missing: the client or the daemon. */
+export function requireDaemon(): void {
   if (!existsSync(DOCKER)) throw new Error(`${DOCKER} is missing: apt-get install docker.io (test/run-all.sh does)`);
   const version = docker(['version', '--format', '{{.Server.Version}}']);
   if (version.status !== 0) {
     throw new Error(`the Docker daemon is not reachable (${DOCKER} version: ${version.stderr.trim()}); ` +
       'test/run-all.sh starts dockerd');
   }
+}
+
+/** Fails with what is missing: the client, the daemon, or the standalone executable (npm run build). */
+export function requireDaemonAndStandalone(): void {
+  requireDaemon();
   if (!existsSync(standalone)) throw new Error(`${standalone} is missing: run npm run build`);
 }
 
@@ -112,13 +118,46 @@ export function buildToolImage(builder: Builder = 'legacy'): string {
   return tag;
 }
 
-export function readExample(name: string): string {
-  return readFileSync(join(repo, 'docker', name), 'utf8');
+let sharedToolImage: string | undefined;
+
+/** The published image built once for the flows that copy the tool from it (SETCAP_IMAGE), until removeImages(). */
+export function toolImage(): string {
+  requireDaemonAndStandalone();
+  sharedToolImage ??= buildToolImage();
+  return sharedToolImage;
+}
+
+/** An example from docker/; `line`, when given, must still be in it (the test is built around that line). */
+export function readExample(name: string, line?: string): string {
+  const example = readFileSync(join(repo, 'docker', name), 'utf8');
+  if (line !== undefined) assert.ok(example.includes(line), 'the example RUN line changed');
+  return example;
+}
+
+/**
+ * An example whose /app is renamed /nc: the test program is Debian's static busybox, which picks its
+ * applet from its own file name.
+ */
+export function readExampleAsNc(name: string, line: string): string {
+  return readExample(name, line).replaceAll('/app', '/nc');
 }
 
 export function removeImages(): void {
   if (madeImages.size > 0) docker(['rmi', '--force', ...madeImages]);
   madeImages.clear();
+  sharedToolImage = undefined;
+}
+
+/**
+ * The runtime proof (REFERENCE §1): /nc listens on port 80 as uid 1000, with the unprivileged port
+ * floor put back to 1024 (Docker lowers it to 0). "nc: timed out" means it bound the port.
+ */
+export function bindPort80(tag: string): CommandResult {
+  return docker([
+    'run', '--rm', '--user', '1000:1000', '--network', 'none',
+    '--sysctl', 'net.ipv4.ip_unprivileged_port_start=1024',
+    '--entrypoint', '/nc', tag, '-l', '-p', '80', '-w', '1',
+  ]);
 }
 
 export interface LayerEntry {
@@ -195,6 +234,13 @@ export function topEntry(layers: LayerEntry[][], path: string): { layer: number;
 export function paxBytes(value: string): Buffer {
   if (value.includes('\ufffd')) throw new Error('PAX value is not valid UTF-8: tar-stream cannot return its bytes');
   return Buffer.from(value, 'utf8');
+}
+
+/** A layer entry carries, as its PAX record, exactly the bytes libcap's setcap writes for `capText`. */
+export function assertLibcapCapability(entry: LayerEntry, capText: string): void {
+  const value = entry.pax[PAX_XATTR_CAPS];
+  assert.ok(value !== undefined, `${entry.path} has no ${PAX_XATTR_CAPS}`);
+  assert.is(paxBytes(value).toString('hex'), libcapOracle(capText).bytes.toString('hex'));
 }
 
 /** What libcap's setcap writes for `text` on a scratch file here (read back raw), and what its getcap prints. */

@@ -2,24 +2,22 @@
 // layer carries libcap's bytes, the tool is gone, the capability works at run time, and bad input fails
 // the RUN with the tool's message in the build log.
 //
-// The test program is Debian's static busybox. Busybox picks its applet from its own file name, so the
-// example's /app is renamed /nc here (the only change to the example besides the failure variants).
+// The test program is Debian's static busybox as /nc (readExampleAsNc; the only change to the example
+// besides the failure variants).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  assertLibcapCapability,
+  bindPort80,
   builders,
   buildImage,
-  buildToolImage,
   docker,
   imageTag,
-  libcapOracle,
-  paxBytes,
-  PAX_XATTR_CAPS,
-  readExample,
+  readExampleAsNc,
   removeImages,
-  requireDaemonAndStandalone,
   savedLayers,
   standaloneComplaint,
+  toolImage,
   topEntry,
   type Builder,
 } from './docker';
@@ -29,32 +27,14 @@ const BUSYBOX = '/bin/busybox';
 
 const test = suite('e2e: drop-in flow');
 
-let toolImage: string | undefined;
-function tool(): string {
-  requireDaemonAndStandalone();
-  toolImage ??= buildToolImage();
-  return toolImage;
-}
-
 function dropinDockerfile(): string {
-  const example = readExample('dropin.Dockerfile');
-  assert.ok(example.includes(`RUN ["/!setcap-static", "${CAP_TEXT}", "/app"]`), 'the example RUN line changed');
-  return example.replaceAll('/app', '/nc');
+  return readExampleAsNc('dropin.Dockerfile', `RUN ["/!setcap-static", "${CAP_TEXT}", "/app"]`);
 }
 
 function build(builder: Builder, what: string, dockerfile: string) {
   const tag = imageTag(`${what}-${builder}`);
-  const result = buildImage({ builder, dockerfile, context: { app: BUSYBOX }, tag, buildArgs: { SETCAP_IMAGE: tool() } });
+  const result = buildImage({ builder, dockerfile, context: { app: BUSYBOX }, tag, buildArgs: { SETCAP_IMAGE: toolImage() } });
   return { tag, result };
-}
-
-/** Port 80 as uid 1000, with the unprivileged port floor put back to 1024 (Docker lowers it to 0). */
-function bindPort80(tag: string) {
-  return docker([
-    'run', '--rm', '--user', '1000:1000', '--network', 'none',
-    '--sysctl', 'net.ipv4.ip_unprivileged_port_start=1024',
-    '--entrypoint', '/nc', tag, '-l', '-p', '80', '-w', '1',
-  ]);
 }
 
 test.after(removeImages);
@@ -68,9 +48,7 @@ for (const builder of builders) {
     const app = topEntry(layers, 'nc');
     assert.ok(app, 'nc is in no layer');
     assert.is(app.layer, layers.length - 1, 'the capability is set in the last layer (the RUN)');
-    const value = app.entry.pax[PAX_XATTR_CAPS];
-    assert.ok(value !== undefined, `the last layer's nc has no ${PAX_XATTR_CAPS}`);
-    assert.equal(paxBytes(value).toString('hex'), libcapOracle(CAP_TEXT).bytes.toString('hex'));
+    assertLibcapCapability(app.entry, CAP_TEXT);
 
     // Self-delete: the RUN layer whites the tool out, and a container's filesystem does not have it.
     const whiteout = topEntry(layers, '.wh.!setcap-static');

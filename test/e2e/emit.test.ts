@@ -4,36 +4,38 @@
 //
 // The test program is Debian's static busybox, which picks its applet from its own file name, so
 // the example's /app is renamed /nc here (the setter is emitted for /nc accordingly).
-// Images are named setcap-static-emit-* and removed at the end. The daemon is started by
+// Images are named setcap-static-e2e-* and removed at the end. The daemon is started by
 // test/run-all.sh, never here.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { emitMain } from '../../src/emit/cli';
-import { builders, buildImage, DOCKER, docker, libcapOracle, paxBytes, PAX_XATTR_CAPS, readExample, savedLayers, topEntry, type Builder } from './docker';
+import { scratchDir } from '../scratch';
+import {
+  assertLibcapCapability,
+  bindPort80,
+  builders,
+  buildImage,
+  imageTag,
+  readExampleAsNc,
+  removeImages,
+  requireDaemon,
+  savedLayers,
+  topEntry,
+  type Builder,
+} from './docker';
 
 const CAP_TEXT = 'cap_net_bind_service=ep';
 const BUSYBOX = '/bin/busybox';
 
 const test = suite('e2e: emit flow');
 
-const runId = `${process.pid}-${Date.now().toString(36)}`;
-const images = new Set<string>();
-const work = mkdtempSync(join(tmpdir(), 'setcap-static-emit-e2e-'));
+const work = scratchDir('emit-e2e');
 
-function requireDaemon(): void {
-  if (!existsSync(DOCKER)) throw new Error(`${DOCKER} is missing: apt-get install docker.io (test/run-all.sh does)`);
-  const version = docker(['version', '--format', '{{.Server.Version}}']);
-  if (version.status !== 0) throw new Error(`the Docker daemon is not reachable (${version.stderr.trim()}); test/run-all.sh starts dockerd`);
+function requireDaemonAndBusybox(): void {
+  requireDaemon();
   if (!existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} is missing: apt-get install busybox-static`);
-}
-
-function tag(what: string): string {
-  const name = `setcap-static-emit-${what}:${runId}`;
-  images.add(name);
-  return name;
 }
 
 /** An amd64 setter (this daemon's platform) for CAPS PATH pairs. */
@@ -46,31 +48,17 @@ function emitSetter(name: string, ...pairs: string[]): string {
 }
 
 function emitDockerfile(): string {
-  const example = readExample('emit/Dockerfile');
-  assert.ok(example.includes('RUN ["/!set"]'), 'the example RUN line changed');
-  return example.replaceAll('/app', '/nc');
+  return readExampleAsNc('emit/Dockerfile', 'RUN ["/!set"]');
 }
 
 function build(builder: Builder, what: string, dockerfile: string, setter: string) {
-  const name = tag(`${what}-${builder}`);
-  const result = buildImage({ builder, dockerfile, context: { app: BUSYBOX, setter }, tag: name });
-  return { tag: name, result };
+  const tag = imageTag(`emit-${what}-${builder}`);
+  const result = buildImage({ builder, dockerfile, context: { app: BUSYBOX, setter }, tag });
+  return { tag, result };
 }
 
-/** Port 80 as uid 1000, with the unprivileged port floor put back to 1024 (Docker lowers it to 0). */
-function bindPort80(image: string) {
-  return docker([
-    'run', '--rm', '--user', '1000:1000', '--network', 'none',
-    '--sysctl', 'net.ipv4.ip_unprivileged_port_start=1024',
-    '--entrypoint', '/nc', image, '-l', '-p', '80', '-w', '1',
-  ]);
-}
-
-test.before(requireDaemon);
-test.after(() => {
-  if (images.size > 0) docker(['rmi', '--force', ...images]);
-  rmSync(work, { recursive: true, force: true });
-});
+test.before(requireDaemonAndBusybox);
+test.after(removeImages);
 
 for (const builder of builders) {
   test(`${builder}: the RUN layer carries libcap's bytes, /!set is gone, port 80 binds as uid 1000`, async () => {
@@ -82,9 +70,7 @@ for (const builder of builders) {
     const nc = topEntry(layers, 'nc');
     assert.ok(nc, 'nc is in no layer');
     assert.is(nc.layer, layers.length - 1, 'the capability is in the RUN layer');
-    const value = nc.entry.pax[PAX_XATTR_CAPS];
-    assert.ok(value !== undefined, `nc has no ${PAX_XATTR_CAPS}`);
-    assert.is(paxBytes(value).toString('hex'), libcapOracle(CAP_TEXT).bytes.toString('hex'));
+    assertLibcapCapability(nc.entry, CAP_TEXT);
     const whiteout = topEntry(layers, '.wh.!set');
     assert.ok(whiteout && whiteout.layer === layers.length - 1, 'the RUN layer deletes /!set (whiteout)');
 
