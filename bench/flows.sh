@@ -103,14 +103,21 @@ if [[ -x $standalone ]]; then
     echo "flows: npm run image failed:" >&2; cat "$work/tool.log" >&2; exit 1; }
 fi
 
+# tool_flow LABEL BUILDER WHAT DOCKERFILE: a flow whose Dockerfile copies the tool image above
+# (SETCAP_IMAGE); without a standalone in dist/ there is no tool image and the row says so.
+tool_flow() {
+  local label=$1 builder=$2 what=$3 dockerfile=$4
+  if [[ -z $tool_image ]]; then
+    row "$label" "$builder" '' 'n/a (run npm run build)'
+    return
+  fi
+  tag "$what"
+  build "$builder" "$image" "$dockerfile" --build-arg "SETCAP_IMAGE=$tool_image"
+  row "$label" "$builder" "$image"
+}
+
 # (a) drop-in RUN, legacy builder.
-if [[ -n $tool_image ]]; then
-  tag dropin
-  build legacy "$image" "$repo/docker/dropin.Dockerfile" --build-arg "SETCAP_IMAGE=$tool_image"
-  row '(a) drop-in RUN' legacy "$image"
-else
-  row '(a) drop-in RUN' legacy '' 'n/a (run npm run build)'
-fi
+tool_flow '(a) drop-in RUN' legacy dropin "$repo/docker/dropin.Dockerfile"
 
 # (b) pack + ADD: the tar from the standalone's `pack` when it has one, else from the sources.
 if [[ -x $standalone ]] && "$standalone" pack --help >/dev/null 2>&1; then
@@ -127,16 +134,10 @@ done
 rm -f "$work/extra/app.tar"
 
 # (c) BuildKit COPY --from.
-if [[ -n $tool_image ]]; then
-  tag buildkit
-  build buildkit "$image" "$repo/docker/buildkit.Dockerfile" --build-arg "SETCAP_IMAGE=$tool_image"
-  row '(c) BuildKit COPY' buildkit "$image"
-else
-  row '(c) BuildKit COPY' buildkit '' 'n/a (run npm run build)'
-fi
+tool_flow '(c) BuildKit COPY' buildkit buildkit "$repo/docker/buildkit.Dockerfile"
 
-# (d) EMIT SLOT: `setcap-static emit` (cross-arch RUN, the emit engineer's): a setter generated on the host,
-# run by docker/emit/Dockerfile's RUN. Measured when the standalone answers `emit --help`.
+# (d) emit: `setcap-static emit` (the cross-arch RUN): a setter generated on the host, run by
+# docker/emit/Dockerfile's RUN. Measured when the standalone answers `emit --help`.
 if [[ -x $standalone ]] && "$standalone" emit --help >/dev/null 2>&1 && [[ -f $repo/docker/emit/Dockerfile ]]; then
   "$standalone" emit --arch amd64 --output "$work/extra/setter" "$caps" /app
   tag emit
