@@ -1,14 +1,13 @@
 // The `emit` command line: writes a standalone setter ELF for another image's architecture.
 // Everything is checked (platform, every capability text, every path) before the output is
 // written, and the output appears whole, mode 0755, or not at all.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { CapTextError, parseCapText } from '../caps/text';
 import { encodeVfsCap, fileCapsFromSets, FileCapsError } from '../caps/vfs';
 import { PLATFORM_NAMES, platformFromName, type PlatformName } from './platforms';
 import { SETTER_EXIT_NOT_REGULAR_FILE, SETTER_EXIT_ROLLBACK_FAILED } from '../native/batch';
 import { buildSetter, type SetterTarget } from './setter';
 import { readOptions } from '../cli/options';
+import { atomicFileSink, isDirectory, type ByteSink } from '../pack/io';
 
 export const EMIT_USAGE = `usage: setcap-static emit --arch ARCH --output FILE [--last-cap N] CAPS PATH [CAPS PATH ...]
 
@@ -136,28 +135,19 @@ function parseTargets(positionals: readonly string[], lastCap: number): SetterTa
   return targets;
 }
 
-/** Writes `bytes` to a temporary file beside `target`, mode 0755, then renames it over `target`. */
+/**
+ * Writes `bytes` to a temporary file beside `target`, mode 0755 (not left to the umask: the
+ * program must be executable by whoever runs it), then renames it over `target`.
+ */
 function writeExecutable(target: string, bytes: Uint8Array): void {
-  let stat: fs.Stats | undefined;
+  if (isDirectory(target)) throw new EmitError(`--output ${JSON.stringify(target)} is a directory; give a file name`);
+  let sink: ByteSink | undefined;
   try {
-    stat = fs.statSync(target);
-  } catch {
-    stat = undefined;
-  }
-  if (stat?.isDirectory()) throw new EmitError(`--output ${JSON.stringify(target)} is a directory; give a file name`);
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(temporary, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o700);
-    fs.writeSync(fd, bytes);
-    fs.fchmodSync(fd, 0o755); // not left to the umask: the program must be executable by whoever runs it
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(temporary, target);
+    sink = atomicFileSink(target, 0o755);
+    sink.write(bytes);
+    sink.commit();
   } catch (error) {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(temporary, { force: true });
+    sink?.abort();
     throw new EmitError(`cannot write --output ${JSON.stringify(target)}: ${(error as Error).message}`);
   }
 }

@@ -8,7 +8,7 @@ import { CapTextError, parseCapText } from '../caps/text';
 import { encodeVfsCap, fileCapsFromSets, FileCapsError } from '../caps/vfs';
 import { planLayer, writeLayerTar, type LayerFile } from './create';
 import { PackError } from './errors';
-import { atomicFileSink, fdReader, heldFdSink, type ByteSink } from './io';
+import { atomicFileSink, fdReader, heldFdSink, isDirectory, type ByteSink } from './io';
 import { normalizeTarName, rewriteLayerTar } from './rewrite';
 import { readOptions } from '../cli/options';
 
@@ -234,13 +234,7 @@ function openOutput(output: string, io: PackIo): ByteSink {
     if (isTerminal(io.stdout)) throw new PackError('refusing to write a tar to a terminal; redirect stdout or give --output FILE');
     return heldFdSink(io.stdout);
   }
-  let stat: fs.Stats | undefined;
-  try {
-    stat = fs.statSync(output);
-  } catch {
-    stat = undefined;
-  }
-  if (stat?.isDirectory()) throw new PackError(`--output ${JSON.stringify(output)} is a directory; give a file name`);
+  if (isDirectory(output)) throw new PackError(`--output ${JSON.stringify(output)} is a directory; give a file name`);
   try {
     return atomicFileSink(output);
   } catch (error) {

@@ -1,4 +1,4 @@
-// Synchronous byte streams for pack: a reader over a file descriptor (a file or a pipe on stdin)
+// Synchronous byte streams for pack (and emit's output file): a reader over a file descriptor (a file or a pipe on stdin)
 // and outputs that make a result visible only when it is complete: a temporary file in the
 // target's directory renamed over it, or, for stdout, bytes held back until the end (a pipe
 // cannot take back what it was sent, and an error must leave nothing behind).
@@ -74,11 +74,23 @@ export interface ByteSink {
   abort(): void;
 }
 
-/** Output to a path: written to a temporary file beside it, fsync'd, then renamed over it. */
-export function atomicFileSink(target: string): ByteSink {
+/** Whether `target` names an existing directory (after symlinks): an output cannot be renamed over it. */
+export function isDirectory(target: string): boolean {
+  try {
+    return fs.statSync(target).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Output to a path: written to a temporary file beside it, fsync'd, then renamed over it. With
+ * `mode`, the file gets exactly those permission bits (fchmod: not left to the umask).
+ */
+export function atomicFileSink(target: string, mode?: number): ByteSink {
   const directory = path.dirname(target);
   const temporary = path.join(directory, `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  const fd = fs.openSync(temporary, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
+  const fd = fs.openSync(temporary, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode ?? 0o644);
   let open = true;
   const close = () => {
     if (open) {
@@ -89,6 +101,7 @@ export function atomicFileSink(target: string): ByteSink {
   return {
     write: (data) => writeAll(fd, data),
     commit() {
+      if (mode !== undefined) fs.fchmodSync(fd, mode);
       fs.fsyncSync(fd);
       close();
       fs.renameSync(temporary, target);
