@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { assemble } from '../../src/native/assemble';
 import { AT_FDCWD, STAT_BUFFER_SIZE, type Instruction, type Program } from '../../src/native/program';
 import { PLATFORMS, PLATFORM_NAMES } from '../../src/emit/platforms';
-import { RUNNERS, requireTools, scratch } from './helpers';
+import { RUNNERS, requireTools } from './helpers';
+import { scratchDir } from '../scratch';
 
 const MESSAGE = 'written by the generated program\n';
 const WIDE = 123456789;
@@ -66,18 +67,14 @@ test.before(requireTools);
 
 for (const platform of PLATFORM_NAMES) {
   test(`${platform}: write, wide and negative slots, loadMode, exit status from a slot`, () => {
-    const { dir, remove } = scratch();
-    try {
-      const program = join(dir, 'contract');
-      writeFileSync(program, assemble(contractProgram(), PLATFORMS[platform]).elf);
-      chmodSync(program, 0o755);
-      const runner = RUNNERS[platform];
-      const result = runner.length === 0 ? spawnSync(program, [], { encoding: 'utf8' }) : spawnSync(runner[0]!, [...runner.slice(1), program], { encoding: 'utf8' });
-      assert.is(result.stdout, MESSAGE, platform);
-      assert.is(result.status, 42, `${platform}: ${result.stderr}`);
-    } finally {
-      remove();
-    }
+    const dir = scratchDir('emit');
+    const program = join(dir, 'contract');
+    writeFileSync(program, assemble(contractProgram(), PLATFORMS[platform]).elf);
+    chmodSync(program, 0o755);
+    const runner = RUNNERS[platform];
+    const result = runner.length === 0 ? spawnSync(program, [], { encoding: 'utf8' }) : spawnSync(runner[0]!, [...runner.slice(1), program], { encoding: 'utf8' });
+    assert.is(result.stdout, MESSAGE, platform);
+    assert.is(result.status, 42, `${platform}: ${result.stderr}`);
   });
 }
 

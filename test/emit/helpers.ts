@@ -1,11 +1,10 @@
-// Test helpers for emit: scratch directories, the libcap oracle, and running a setter for any
+// Test helpers for emit: the libcap oracle, and running a setter for any
 // platform (natively for amd64, under qemu-user for the others).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlatformName } from '../../src/emit/platforms';
 import { pythonGetCaps } from '../native/helpers';
-import { scratchDir } from '../scratch';
 
 /** How each platform's program is run on this x86_64 machine (qemu-user passes xattr syscalls to the host kernel). */
 export const RUNNERS: Record<PlatformName, string[]> = {
@@ -27,12 +26,6 @@ export function requireTools(): void {
     '/usr/bin/qemu-ppc64le-static', '/usr/bin/qemu-s390x-static', '/usr/bin/qemu-riscv64-static']) {
     if (!existsSync(tool)) throw new Error(`${tool} is missing: apt-get install -y libcap2-bin qemu-user-static`);
   }
-}
-
-/** A scratch directory (test/scratch.ts) that a test can also remove as soon as it is done with it. */
-export function scratch(): { dir: string; remove: () => void } {
-  const dir = scratchDir('emit');
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** The raw security.capability bytes as hex, or null when the file has none (python's os.getxattr: no libcap). */

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { emitMain } from '../../src/emit/cli';
 import { PLATFORM_NAMES } from '../../src/emit/platforms';
 import { buildBatchProgram } from '../../src/native/batch';
-import { libcapBytes, requireTools, runSetter, scratch, xattrHexMany } from './helpers';
+import { libcapBytes, requireTools, runSetter, xattrHexMany } from './helpers';
+import { scratchDir } from '../scratch';
 
 const COUNT = 60;
 const TEXTS = ['cap_net_bind_service=ep', 'cap_net_raw=p', 'cap_chown,cap_fowner=ei'];
@@ -22,33 +23,29 @@ test('the program is past every near-mode limit', () => {
 
 for (const platform of PLATFORM_NAMES) {
   test(`${platform}: ${COUNT} paths, all set; then all or nothing`, () => {
-    const { dir, remove } = scratch();
-    try {
-      const pairs: string[] = [];
-      const paths: string[] = [];
-      for (let i = 0; i < COUNT; i++) {
-        const path = join(dir, `file-${i}`);
-        writeFileSync(path, `${i}\n`);
-        paths.push(path);
-        pairs.push(TEXTS[i % TEXTS.length]!, path);
-      }
-      const program = join(dir, 'setter');
-      const quiet = { stdout: () => {}, stderr: (text: string) => assert.unreachable(text) };
-      assert.is(emitMain(['--arch', platform, '--output', program, ...pairs], {}, quiet), 0);
-      assert.ok(readFileSync(program).length > 4096, 'the code is past the reach of a literal load (arm)');
-      assert.is(runSetter(platform, program), 0);
-      const expected = TEXTS.map((text) => libcapBytes(dir, text));
-      xattrHexMany(paths).forEach((hex, i) => assert.is(hex, expected[i % TEXTS.length], `${platform}: ${paths[i]}`));
-
-      const fresh = paths.map((path) => `${path}-fresh`);
-      fresh.forEach((path) => writeFileSync(path, ''));
-      const missing = [...fresh.slice(0, -1), join(dir, 'missing')];
-      assert.is(emitMain(['--arch', platform, '--output', program, ...missing.flatMap((path) => ['cap_net_raw=ep', path])], {}, quiet), 0);
-      assert.is(runSetter(platform, program), 2);
-      xattrHexMany(fresh).forEach((hex, i) => assert.is(hex, null, `${platform}: ${fresh[i]} untouched`));
-    } finally {
-      remove();
+    const dir = scratchDir('emit');
+    const pairs: string[] = [];
+    const paths: string[] = [];
+    for (let i = 0; i < COUNT; i++) {
+      const path = join(dir, `file-${i}`);
+      writeFileSync(path, `${i}\n`);
+      paths.push(path);
+      pairs.push(TEXTS[i % TEXTS.length]!, path);
     }
+    const program = join(dir, 'setter');
+    const quiet = { stdout: () => {}, stderr: (text: string) => assert.unreachable(text) };
+    assert.is(emitMain(['--arch', platform, '--output', program, ...pairs], {}, quiet), 0);
+    assert.ok(readFileSync(program).length > 4096, 'the code is past the reach of a literal load (arm)');
+    assert.is(runSetter(platform, program), 0);
+    const expected = TEXTS.map((text) => libcapBytes(dir, text));
+    xattrHexMany(paths).forEach((hex, i) => assert.is(hex, expected[i % TEXTS.length], `${platform}: ${paths[i]}`));
+
+    const fresh = paths.map((path) => `${path}-fresh`);
+    fresh.forEach((path) => writeFileSync(path, ''));
+    const missing = [...fresh.slice(0, -1), join(dir, 'missing')];
+    assert.is(emitMain(['--arch', platform, '--output', program, ...missing.flatMap((path) => ['cap_net_raw=ep', path])], {}, quiet), 0);
+    assert.is(runSetter(platform, program), 2);
+    xattrHexMany(fresh).forEach((hex, i) => assert.is(hex, null, `${platform}: ${fresh[i]} untouched`));
   });
 }
 

@@ -9,17 +9,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emitMain } from '../../src/emit/cli';
 import { PLATFORM_NAMES } from '../../src/emit/platforms';
-import { libcapBytes, requireTools, runSetter, scratch, xattrHex } from './helpers';
+import { libcapBytes, requireTools, runSetter, xattrHex } from './helpers';
+import { scratchDir } from '../scratch';
 
 const EROFS = 30;
 
 let mounted: string | undefined;
-const area = scratch();
+const area = scratchDir('emit-rollback');
 
 test.before(() => {
   requireTools();
-  const source = join(area.dir, 'source');
-  const readOnly = join(area.dir, 'read-only');
+  const source = join(area, 'source');
+  const readOnly = join(area, 'read-only');
   mkdirSync(source);
   mkdirSync(readOnly);
   writeFileSync(join(source, 'file'), 'payload\n');
@@ -31,12 +32,11 @@ test.before(() => {
 
 test.after(() => {
   if (mounted) spawnSync('umount', [mounted]);
-  area.remove();
 });
 
 for (const platform of PLATFORM_NAMES) {
   test(`${platform}: a failed second write undoes the first (previous value restored / removed), exit 30`, () => {
-    const dir = area.dir;
+    const dir = area;
     const frozen = join(mounted!, 'file');
     const program = join(dir, '!setter');
     for (const previous of ['cap_chown=p', null]) {
@@ -61,16 +61,16 @@ for (const platform of PLATFORM_NAMES) {
 
 test('a setter that cannot delete itself (read-only mount) exits EROFS after setting everything', () => {
   for (const platform of PLATFORM_NAMES) {
-    const target = join(area.dir, 'target');
+    const target = join(area, 'target');
     writeFileSync(target, 'payload\n');
     // written through the writable side, run through the read-only one
-    const status = emitMain(['--arch', platform, '--output', join(area.dir, 'source', '!setter'), 'cap_net_raw=ep', target], {}, {
+    const status = emitMain(['--arch', platform, '--output', join(area, 'source', '!setter'), 'cap_net_raw=ep', target], {}, {
       stdout: () => {},
       stderr: (text) => assert.unreachable(text),
     });
     assert.is(status, 0);
     assert.is(runSetter(platform, join(mounted!, '!setter')), EROFS, platform);
-    assert.is(xattrHex(target), libcapBytes(area.dir, 'cap_net_raw=ep'), platform);
+    assert.is(xattrHex(target), libcapBytes(area, 'cap_net_raw=ep'), platform);
     assert.ok(existsSync(join(mounted!, '!setter')));
   }
 });

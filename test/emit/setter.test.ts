@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { emitMain } from '../../src/emit/cli';
 import { PLATFORM_NAMES, type PlatformName } from '../../src/emit/platforms';
 import { SETTER_EXIT_NOT_REGULAR_FILE } from '../../src/native/batch';
-import { libcapBytes, requireTools, runSetter, scratch, xattrHex } from './helpers';
+import { libcapBytes, requireTools, runSetter, xattrHex } from './helpers';
+import { scratchDir } from '../scratch';
 
 const ENOENT = 2;
 const ELOOP = 40;
@@ -32,120 +33,96 @@ const sizes: string[] = [];
 
 for (const platform of PLATFORM_NAMES) {
   test(`${platform}: one path fits in 512 bytes`, () => {
-    const { dir, remove } = scratch();
-    try {
-      const short = emit(platform, join(dir, 'short'), 'cap_net_bind_service=ep', '/app');
-      const longer = emit(platform, join(dir, 'longer'), 'cap_net_bind_service=ep', '/usr/local/bin/app');
-      const longest = emit(platform, join(dir, 'longest'), 'cap_net_bind_service=ep', `/${'a'.repeat(30)}`);
-      sizes.push(`${platform.padEnd(8)} /app: ${short.length} bytes, /usr/local/bin/app: ${longer.length} bytes, a 31-byte path: ${longest.length} bytes`);
-      assert.ok(short.length <= 512, `${platform}: ${short.length} bytes`);
-      assert.ok(longer.length <= 512, `${platform}: ${longer.length} bytes`);
-      assert.ok(longest.length <= 512, `${platform}: ${longest.length} bytes for a 31-byte path`);
-      assert.is(statSync(join(dir, 'short')).mode & 0o777, 0o755);
-    } finally {
-      remove();
-    }
+    const dir = scratchDir('emit');
+    const short = emit(platform, join(dir, 'short'), 'cap_net_bind_service=ep', '/app');
+    const longer = emit(platform, join(dir, 'longer'), 'cap_net_bind_service=ep', '/usr/local/bin/app');
+    const longest = emit(platform, join(dir, 'longest'), 'cap_net_bind_service=ep', `/${'a'.repeat(30)}`);
+    sizes.push(`${platform.padEnd(8)} /app: ${short.length} bytes, /usr/local/bin/app: ${longer.length} bytes, a 31-byte path: ${longest.length} bytes`);
+    assert.ok(short.length <= 512, `${platform}: ${short.length} bytes`);
+    assert.ok(longer.length <= 512, `${platform}: ${longer.length} bytes`);
+    assert.ok(longest.length <= 512, `${platform}: ${longest.length} bytes for a 31-byte path`);
+    assert.is(statSync(join(dir, 'short')).mode & 0o777, 0o755);
   });
 
   test(`${platform}: writes libcap's bytes`, () => {
-    const { dir, remove } = scratch();
-    try {
-      for (const text of ['cap_net_bind_service=ep', 'cap_chown,cap_kill=eip', 'all=ep', '=', 'cap_net_raw+p cap_setuid+i']) {
-        const target = file(dir, 'target');
-        const program = join(dir, 'setter');
-        emit(platform, program, text, target);
-        assert.is(runSetter(platform, program), 0, `${platform} ${text}`);
-        assert.is(xattrHex(target), libcapBytes(dir, text), `${platform} ${text}`);
-        assert.ok(existsSync(program), 'a setter not named !… stays');
-      }
-    } finally {
-      remove();
+    const dir = scratchDir('emit');
+    for (const text of ['cap_net_bind_service=ep', 'cap_chown,cap_kill=eip', 'all=ep', '=', 'cap_net_raw+p cap_setuid+i']) {
+      const target = file(dir, 'target');
+      const program = join(dir, 'setter');
+      emit(platform, program, text, target);
+      assert.is(runSetter(platform, program), 0, `${platform} ${text}`);
+      assert.is(xattrHex(target), libcapBytes(dir, text), `${platform} ${text}`);
+      assert.ok(existsSync(program), 'a setter not named !… stays');
     }
   });
 
   test(`${platform}: refuses a symlink, a directory, a missing file; nothing changed, no self-delete`, () => {
-    const { dir, remove } = scratch();
-    try {
-      const target = file(dir, 'target');
-      symlinkSync(target, join(dir, 'link'));
-      mkdirSync(join(dir, 'directory'));
-      const program = join(dir, '!setter');
-      for (const [path, status] of [['link', ELOOP], ['directory', SETTER_EXIT_NOT_REGULAR_FILE], ['missing', ENOENT]] as const) {
-        emit(platform, program, 'cap_net_raw=ep', join(dir, path));
-        assert.is(runSetter(platform, program), status, `${platform} ${path}`);
-        assert.is(xattrHex(target), null, 'the link target is unchanged');
-        assert.ok(existsSync(program), 'never deleted after a failure');
-      }
-    } finally {
-      remove();
+    const dir = scratchDir('emit');
+    const target = file(dir, 'target');
+    symlinkSync(target, join(dir, 'link'));
+    mkdirSync(join(dir, 'directory'));
+    const program = join(dir, '!setter');
+    for (const [path, status] of [['link', ELOOP], ['directory', SETTER_EXIT_NOT_REGULAR_FILE], ['missing', ENOENT]] as const) {
+      emit(platform, program, 'cap_net_raw=ep', join(dir, path));
+      assert.is(runSetter(platform, program), status, `${platform} ${path}`);
+      assert.is(xattrHex(target), null, 'the link target is unchanged');
+      assert.ok(existsSync(program), 'never deleted after a failure');
     }
   });
 
   test(`${platform}: deletes itself after success only when its name starts with '!'`, () => {
-    const { dir, remove } = scratch();
-    try {
-      const target = file(dir, 'target');
-      const expected = libcapBytes(dir, 'cap_net_raw=ep');
-      // run by absolute path: argv[0] = /…/!setter
-      const program = join(dir, '!setter');
+    const dir = scratchDir('emit');
+    const target = file(dir, 'target');
+    const expected = libcapBytes(dir, 'cap_net_raw=ep');
+    // run by absolute path: argv[0] = /…/!setter
+    const program = join(dir, '!setter');
+    emit(platform, program, 'cap_net_raw=ep', target);
+    assert.is(runSetter(platform, program), 0);
+    assert.not.ok(existsSync(program), 'deleted (absolute argv[0])');
+    assert.is(xattrHex(target), expected);
+    // argv[0] relative to the working directory, with and without a slash (a PATH lookup)
+    for (const argv0 of ['./!setter', '!setter']) {
       emit(platform, program, 'cap_net_raw=ep', target);
-      assert.is(runSetter(platform, program), 0);
-      assert.not.ok(existsSync(program), 'deleted (absolute argv[0])');
-      assert.is(xattrHex(target), expected);
-      // argv[0] relative to the working directory, with and without a slash (a PATH lookup)
-      for (const argv0 of ['./!setter', '!setter']) {
-        emit(platform, program, 'cap_net_raw=ep', target);
-        assert.is(runSetter(platform, program, { cwd: dir, argv0 }), 0);
-        assert.not.ok(existsSync(program), `deleted (argv[0] ${argv0})`);
-      }
-      // '!' elsewhere than at the start of the last component: kept
-      mkdirSync(join(dir, '!dir'));
-      for (const name of ['!dir/setter', 'set!ter']) {
-        const kept = join(dir, name);
-        emit(platform, kept, 'cap_net_raw=ep', target);
-        assert.is(runSetter(platform, kept), 0);
-        assert.ok(existsSync(kept), `kept: ${name}`);
-      }
-    } finally {
-      remove();
+      assert.is(runSetter(platform, program, { cwd: dir, argv0 }), 0);
+      assert.not.ok(existsSync(program), `deleted (argv[0] ${argv0})`);
+    }
+    // '!' elsewhere than at the start of the last component: kept
+    mkdirSync(join(dir, '!dir'));
+    for (const name of ['!dir/setter', 'set!ter']) {
+      const kept = join(dir, name);
+      emit(platform, kept, 'cap_net_raw=ep', target);
+      assert.is(runSetter(platform, kept), 0);
+      assert.ok(existsSync(kept), `kept: ${name}`);
     }
   });
 
   test(`${platform}: a file of 3 GiB (32-bit programs must open with O_LARGEFILE)`, () => {
-    const { dir, remove } = scratch();
-    try {
-      const big = join(dir, 'big');
-      writeFileSync(big, '');
-      truncateSync(big, 3 * 1024 ** 3); // sparse
-      const program = join(dir, 'setter');
-      emit(platform, program, 'cap_net_raw=ep', big);
-      assert.is(runSetter(platform, program), 0);
-      assert.is(xattrHex(big), libcapBytes(dir, 'cap_net_raw=ep'));
-    } finally {
-      remove();
-    }
+    const dir = scratchDir('emit');
+    const big = join(dir, 'big');
+    writeFileSync(big, '');
+    truncateSync(big, 3 * 1024 ** 3); // sparse
+    const program = join(dir, 'setter');
+    emit(platform, program, 'cap_net_raw=ep', big);
+    assert.is(runSetter(platform, program), 0);
+    assert.is(xattrHex(big), libcapBytes(dir, 'cap_net_raw=ep'));
   });
 
   test(`${platform}: several paths, all or nothing`, () => {
-    const { dir, remove } = scratch();
-    try {
-      const first = file(dir, 'first');
-      const second = file(dir, 'second');
-      const program = join(dir, '!setter');
-      emit(platform, program, 'cap_net_raw=ep', join(dir, 'first'), 'cap_chown=p', second);
-      assert.is(runSetter(platform, program), 0);
-      assert.is(xattrHex(first), libcapBytes(dir, 'cap_net_raw=ep'));
-      assert.is(xattrHex(second), libcapBytes(dir, 'cap_chown=p'));
-      assert.not.ok(existsSync(program));
-      // the second path is missing: checked before the first write, so the first stays as it was
-      const fresh = file(dir, 'fresh');
-      emit(platform, program, 'cap_net_raw=ep', fresh, 'cap_chown=p', join(dir, 'missing'));
-      assert.is(runSetter(platform, program), ENOENT);
-      assert.is(xattrHex(fresh), null);
-      assert.ok(existsSync(program));
-    } finally {
-      remove();
-    }
+    const dir = scratchDir('emit');
+    const first = file(dir, 'first');
+    const second = file(dir, 'second');
+    const program = join(dir, '!setter');
+    emit(platform, program, 'cap_net_raw=ep', join(dir, 'first'), 'cap_chown=p', second);
+    assert.is(runSetter(platform, program), 0);
+    assert.is(xattrHex(first), libcapBytes(dir, 'cap_net_raw=ep'));
+    assert.is(xattrHex(second), libcapBytes(dir, 'cap_chown=p'));
+    assert.not.ok(existsSync(program));
+    // the second path is missing: checked before the first write, so the first stays as it was
+    const fresh = file(dir, 'fresh');
+    emit(platform, program, 'cap_net_raw=ep', fresh, 'cap_chown=p', join(dir, 'missing'));
+    assert.is(runSetter(platform, program), ENOENT);
+    assert.is(xattrHex(fresh), null);
+    assert.ok(existsSync(program));
   });
 }
 
