@@ -85,7 +85,7 @@ if [[ -z "$total" || -z "$passed" || -z "$skipped" ]]; then
   say "uvu printed no summary (exit $uvu_status): $passed of $total tests in finished suites passed, one more failure for the rest"
   total=$((total + 1)) skipped=0
 fi
-# uvu's Total excludes test.skip() calls; a throwing before-hook leaves Passed < Total with exit 0.
+# uvu's Total leaves out skipped tests; a throwing before-hook leaves Passed < Total with exit 0.
 failed=$((total - passed + skipped))
 if ((uvu_status != 0 && failed == 0)); then failed=1; fi
 if ((skipped > 0)); then say "$skipped skipped test(s) counted as failed"; fi
